@@ -19,6 +19,8 @@ export interface PooledInstance<A = Record<string, unknown>> {
 export class InstancePool<A = Record<string, unknown>> {
   private readonly byId = new Map<string, PooledInstance<A>>();
   private readonly ids: string[] = [];
+  /** Position of each id in `ids`, so removal is O(1) (swap with the last). */
+  private readonly slot = new Map<string, number>();
 
   get size(): number {
     return this.byId.size;
@@ -28,6 +30,7 @@ export class InstancePool<A = Record<string, unknown>> {
   add(id: string, createdAt: Micros, busyUntil: Micros, attrs: A): PooledInstance<A> {
     const inst = { id, createdAt, busyUntil, attrs };
     this.byId.set(id, inst);
+    this.slot.set(id, this.ids.length);
     this.ids.push(id);
     return inst;
   }
@@ -61,10 +64,12 @@ export class InstancePool<A = Record<string, unknown>> {
   /** Forget a deleted instance. */
   remove(id: string): void {
     if (!this.byId.delete(id)) return;
-    const i = this.ids.indexOf(id);
-    if (i >= 0) {
-      this.ids[i] = this.ids[this.ids.length - 1] as string;
-      this.ids.pop();
+    const i = this.slot.get(id) as number;
+    const last = this.ids.pop() as string;
+    this.slot.delete(id);
+    if (last !== id) {
+      this.ids[i] = last;
+      this.slot.set(last, i);
     }
   }
 
