@@ -129,3 +129,27 @@ test('bundled: update carries the state transition, exists the audit period, cre
   assert.equal(err.traits['error_code'], 500);
   assert.equal(err.traits['exception'], 'No valid host');
 });
+
+test("Nova's *_instance error notifications distill with the instance and the exception", () => {
+  const d = Distiller.load(BUNDLED_DEFINITIONS);
+  const e = event(
+    d.distill({
+      message_id: 'm-err',
+      event_type: 'snapshot_instance',
+      priority: 'ERROR',
+      timestamp: '2014-06-11 16:09:41.123456',
+      publisher_id: 'compute.host-7',
+      _context_request_id: 'req-9',
+      payload: {
+        exception: { kwargs: { instance_id: 'i-7', code: 500 }, message: 'Image upload failed' },
+        args: { instance: { uuid: 'i-7', vm_state: 'active', project_id: 'p-1', user_id: 'u-1' } },
+      },
+    }),
+  );
+  assert.equal(e.traits['instance_id'], 'i-7');
+  assert.equal(e.traits['tenant_id'], 'p-1');
+  assert.equal(e.traits['host'], 'host-7');
+  assert.equal(e.traits['error_code'], 500);
+  assert.equal(e.traits['exception'], 'Image upload failed');
+  assert.equal(e.traits['request_id'], 'req-9');
+});

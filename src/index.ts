@@ -1,0 +1,87 @@
+/**
+ * waymark: watch long multi-step operations through the events they emit.
+ *
+ * ```ts
+ * import { EventGenerator, Distiller, Instant, parseTimex, openstackScenario, BUNDLED_DEFINITIONS } from 'waymark';
+ *
+ * const distiller = Distiller.load(BUNDLED_DEFINITIONS);
+ * const generator = new EventGenerator({ scenario: openstackScenario(), opsPerHour: 600, seed: 1, count: 1000 });
+ * for (const g of generator) {
+ *   const out = distiller.distillLine(g.line);
+ *   if (out.status === 'event') console.log(out.event.event_type, out.event.traits['instance_id']);
+ * }
+ * const expiry = parseTimex('$last + 1h').evaluate({ last: Instant.parse('2014-06-11 16:09:41') });
+ * ```
+ *
+ * An explicit list: every name here is public API and kept stable.
+ */
+
+// model: events, notifications, microsecond time
+export { Instant, formatIso, formatOpenStack, parseMicros, tryParseMicros } from './model/instant.js';
+export type { Micros, CalendarParts } from './model/instant.js';
+export { parseFixedDuration, formatDuration } from './model/duration.js';
+export { WaymarkError, TimeFormatError } from './model/errors.js';
+export { eventFromJSON, MalformedEventError } from './model/event.js';
+export type { WaymarkEvent, TraitType, TraitValue } from './model/event.js';
+export {
+  unwrapNotification,
+  wrapOslo,
+  MalformedNotificationError,
+  SIMULATED_RECEIVED_FIELD,
+} from './model/notification.js';
+export type { Notification } from './model/notification.js';
+export { ConfigError } from './config/config-error.js';
+export type { ConfigProblem } from './config/config-error.js';
+
+// timex: the time-expression language
+export { parseTimex, TimeRange, TimexSyntaxError } from './timex/index.js';
+export type { TimexExpression, TimexVariables, RangeUnit } from './timex/index.js';
+
+// distill: notifications -> events
+export { Distiller, BUNDLED_DEFINITIONS, BUILTIN_PLUGINS } from './distill/index.js';
+export type {
+  DistillerOptions,
+  DistillOutcome,
+  DefinitionInfo,
+  TraitPlugin,
+  TraitPluginContext,
+  TraitPluginFactory,
+  TraitPluginMatch,
+} from './distill/index.js';
+
+// generate: scenarios, faults, ground truth, sinks
+export {
+  EventGenerator,
+  DEFAULT_START,
+  openstackScenario,
+  loadTemplateScenario,
+  testrunScenario,
+  resolveScenario,
+  parseFaults,
+  describeFaults,
+  FaultSpecError,
+  UnknownScenarioError,
+  Rng,
+  StreamSink,
+  fileSink,
+  TruthStreamSink,
+  truthFileSink,
+  HttpSink,
+  HttpSinkError,
+  MemorySink,
+  NullSink,
+} from './generate/index.js';
+export type {
+  GeneratorOptions,
+  GeneratorSummary,
+  RunOptions,
+  GeneratedNotification,
+  FaultOptions,
+  TruthRecord,
+  Scenario,
+  PlannedOperation,
+  PlannedNotification,
+  Sink,
+  TruthSink,
+  HttpSinkOptions,
+} from './generate/index.js';
