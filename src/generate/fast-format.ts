@@ -1,50 +1,10 @@
-import { US_PER_DAY, formatOpenStack, type Micros } from '../model/instant.js';
+import { TimestampFormatter } from '../model/instant.js';
 import type { Rng } from './rng.js';
 
-const TWO_DIGITS: string[] = Array.from({ length: 60 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/**
- * Formats timestamps quickly: the `YYYY-MM-DD` part is computed once per day and
- * cached, the time of day is assembled from a table of two-digit strings. The
- * generator writes tens of timestamps per notification, so this matters.
- */
-export class TimestampFormatter {
-  private day = Number.NaN;
-  private prefixOs = '';
-  private prefixIso = '';
-
-  /** `2014-06-11 16:09:41.123456`, the form OpenStack writes. */
-  openstack(us: Micros): string {
-    return this.format(us, false);
-  }
-
-  /** `2014-06-11T16:09:41.123456Z`. */
-  iso(us: Micros): string {
-    return this.format(us, true);
-  }
-
-  private format(us: Micros, iso: boolean): string {
-    const day = Math.floor(us / US_PER_DAY);
-    if (day !== this.day) {
-      this.day = day;
-      const date = formatOpenStack(day * US_PER_DAY).slice(0, 10);
-      this.prefixOs = date + ' ';
-      this.prefixIso = date + 'T';
-    }
-    let rest = us - day * US_PER_DAY;
-    const micro = rest % 1_000_000;
-    rest = (rest - micro) / 1_000_000;
-    const second = rest % 60;
-    rest = (rest - second) / 60;
-    const minute = rest % 60;
-    const hour = (rest - minute) / 60;
-    const m = String(micro);
-    const frac = m.length === 6 ? m : '000000'.slice(m.length) + m;
-    const time = `${TWO_DIGITS[hour] as string}:${TWO_DIGITS[minute] as string}:${TWO_DIGITS[second] as string}.${frac}`;
-    return iso ? this.prefixIso + time + 'Z' : this.prefixOs + time;
-  }
-}
+/** The cached-date timestamp formatter now lives with the time model; re-exported for the scenarios. */
+export { TimestampFormatter };
 
 /** A random version-4 UUID from `rng`, built from a hex table (no closures, no regexes). */
 export function fastUuid(rng: Rng): string {

@@ -155,18 +155,67 @@ export class Instant {
   }
 }
 
-function formatParts(us: Micros, sep: string, zone: string): string {
-  const p = partsFromMicros(us);
-  const year = p.year >= 0 && p.year <= 9999 ? pad(p.year, 4) : String(p.year);
-  return `${year}-${pad(p.month, 2)}-${pad(p.day, 2)}${sep}${pad(p.hour, 2)}:${pad(p.minute, 2)}:${pad(p.second, 2)}.${pad(p.micro, 6)}${zone}`;
+const TWO_DIGITS: readonly string[] = Array.from({ length: 60 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+
+/** `YYYY-MM-DD` of a day number (days since the epoch); years outside 0-9999 written as numbers. */
+function formatDate(days: number): string {
+  const { year, month, day } = civilFromDays(days);
+  const y = year >= 0 && year <= 9999 ? pad(year, 4) : String(year);
+  return `${y}-${TWO_DIGITS[month] as string}-${TWO_DIGITS[day] as string}`;
 }
 
+/**
+ * Formats many timestamps quickly: the `YYYY-MM-DD` part is computed once per
+ * day and cached, the time of day comes from a table of two-digit strings.
+ * Hot paths (the generator, the distiller's output) keep their own instance;
+ * {@link formatIso} and {@link formatOpenStack} share one.
+ */
+export class TimestampFormatter {
+  private day = Number.NaN;
+  private prefixOs = '';
+  private prefixIso = '';
+
+  /** `2014-06-11 16:09:41.123456`, the form OpenStack writes. */
+  openstack(us: Micros): string {
+    return this.format(us, false);
+  }
+
+  /** `2014-06-11T16:09:41.123456Z`. */
+  iso(us: Micros): string {
+    return this.format(us, true);
+  }
+
+  private format(value: Micros, iso: boolean): string {
+    const us = Math.floor(value);
+    const day = Math.floor(us / US_PER_DAY);
+    if (day !== this.day) {
+      this.day = day;
+      const date = formatDate(day);
+      this.prefixOs = date + ' ';
+      this.prefixIso = date + 'T';
+    }
+    let rest = us - day * US_PER_DAY;
+    const micro = rest % US_PER_SECOND;
+    rest = (rest - micro) / US_PER_SECOND;
+    const second = rest % 60;
+    rest = (rest - second) / 60;
+    const minute = rest % 60;
+    const hour = (rest - minute) / 60;
+    const m = String(micro);
+    const frac = m.length === 6 ? m : '000000'.slice(m.length) + m;
+    const time = `${TWO_DIGITS[hour] as string}:${TWO_DIGITS[minute] as string}:${TWO_DIGITS[second] as string}.${frac}`;
+    return iso ? this.prefixIso + time + 'Z' : this.prefixOs + time;
+  }
+}
+
+const sharedFormatter = new TimestampFormatter();
+
 export function formatIso(us: Micros): string {
-  return formatParts(us, 'T', 'Z');
+  return sharedFormatter.iso(us);
 }
 
 export function formatOpenStack(us: Micros): string {
-  return formatParts(us, ' ', '');
+  return sharedFormatter.openstack(us);
 }
 
 /** Parse to microseconds; `undefined` when the value is not a timestamp. */

@@ -5,6 +5,7 @@ import {
   civilFromDays,
   daysFromCivil,
   formatIso,
+  formatOpenStack,
   parseMicros,
   tryParseMicros,
 } from '../../src/model/instant.js';
@@ -79,4 +80,17 @@ test('JSON and comparison use the ISO form and the microseconds', () => {
   assert.equal(JSON.stringify({ a }), '{"a":"2014-06-11T16:09:41.000001Z"}');
   assert.ok(a < b);
   assert.equal(b.us - a.us, 1);
+});
+
+test('the fast formatter agrees with Date for random instants, across day boundaries and years', () => {
+  let x = 12345;
+  for (let i = 0; i < 5000; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const ms = (x % 4_000_000) * 1_000_000 - 1e12; // ~1938 .. ~2096
+    const micro = (x >>> 3) % 1000;
+    const us = ms * 1000 + micro;
+    const want = new Date(ms).toISOString().replace('Z', String(micro).padStart(3, '0') + 'Z');
+    assert.equal(formatIso(us), want);
+    assert.equal(formatOpenStack(us), want.replace('T', ' ').replace('Z', ''));
+  }
 });
