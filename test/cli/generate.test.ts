@@ -85,9 +85,10 @@ test('generate: --duration, --out FILE, --truth FILE, --envelope oslo, --json su
       assert.ok(k in rec, k);
   }
   const summary = JSON.parse(r.stderr.trimEnd().split('\n').at(-1) as string) as {
-    summary: { notifications: number; operations: number };
+    summary: { notifications: number; operations: number; start: string };
   };
   assert.equal(summary.summary.notifications, lines.length);
+  assert.match(summary.summary.start, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   assert.equal(summary.summary.operations, records.length);
 });
 

@@ -7,7 +7,7 @@ import type { Sink, TruthSink } from '../../generate/sinks/sink.js';
 import { fileSink, StreamSink, truthFileSink } from '../../generate/sinks/stream-sink.js';
 import { resolveScenario, UnknownScenarioError } from '../../generate/resolve-scenario.js';
 import { TimeFormatError } from '../../model/errors.js';
-import { Instant, US_PER_HOUR, type Micros } from '../../model/instant.js';
+import { Instant, US_PER_HOUR, formatIso, type Micros } from '../../model/instant.js';
 import {
   durationFlag,
   intFlag,
@@ -212,8 +212,10 @@ const command: Command = {
     }
     progress.finish({ done: summary.notifications, total: summary.notifications });
     if (v.quiet !== true) {
-      if (v.json === true) io.stderr.write(JSON.stringify({ summary: { ...summary, seed } }) + '\n');
-      else io.stderr.write(summaryLine(summary, seed, faults) + '\n');
+      if (v.json === true) {
+        const times = { start: formatIso(summary.start), end: formatIso(summary.end) };
+        io.stderr.write(JSON.stringify({ summary: { ...summary, ...times, seed } }) + '\n');
+      } else io.stderr.write(summaryLine(summary, seed, faults) + '\n');
     }
     return 0;
   },
