@@ -24,7 +24,18 @@ function formatProblem(p: ConfigProblem): string {
 export class ConfigError extends WaymarkError {
   override name = 'ConfigError';
   readonly problems: readonly ConfigProblem[];
-  constructor(problems: readonly ConfigProblem[], options?: { cause?: unknown }) {
+  constructor(unsorted: readonly ConfigProblem[], options?: { cause?: unknown }) {
+    // In file order, then line order (problems without a line last), so the list reads top to bottom.
+    const problems = unsorted
+      .map((p, i) => ({ p, i }))
+      .sort(
+        (a, b) =>
+          (a.p.file === b.p.file ? 0 : a.p.file < b.p.file ? -1 : 1) ||
+          (a.p.line ?? Infinity) - (b.p.line ?? Infinity) ||
+          (a.p.column ?? 0) - (b.p.column ?? 0) ||
+          a.i - b.i,
+      )
+      .map((x) => x.p);
     const n = problems.length;
     super(
       n === 1

@@ -54,3 +54,17 @@ test('a missing file is a config error, not a crash', () => {
   assert.equal(didYouMean('distinguised_by', ['distinguished_by', 'expiration']), 'distinguished_by');
   assert.equal(didYouMean('zzz', ['distinguished_by']), undefined);
 });
+
+test('problems are listed in file and line order, whatever order they were found in', () => {
+  const e = new ConfigError([
+    { file: 'b.yaml', path: 'x', message: 'third', line: 1 },
+    { file: 'a.yaml', path: 'y', message: 'second', line: 9, column: 2 },
+    { file: 'a.yaml', path: '', message: 'fourth? no: no line, so last of a.yaml' },
+    { file: 'a.yaml', path: 'z', message: 'first', line: 2 },
+  ]);
+  assert.deepEqual(
+    e.problems.map((p) => p.message),
+    ['first', 'second', 'fourth? no: no line, so last of a.yaml', 'third'],
+  );
+  assert.match(e.message, /^4 problems:\n {2}a\.yaml:2:1: z: first\n/);
+});
