@@ -100,19 +100,5 @@ export function durationFlag(command: string, flag: string, value: string): Micr
   }
 }
 
-/** Write to a stream and wait when it asks us to (back-pressure). */
-export function writeAll(out: Writable, chunk: string): Promise<void> | undefined {
-  if (out.write(chunk)) return undefined;
-  return new Promise((resolve, reject) => {
-    const onDrain = (): void => {
-      out.off('error', onError);
-      resolve();
-    };
-    const onError = (err: Error): void => {
-      out.off('drain', onDrain);
-      reject(err);
-    };
-    out.once('drain', onDrain);
-    out.once('error', onError);
-  });
-}
+/** Write to a stream and wait when it asks us to (back-pressure); one implementation, shared with the sinks. */
+export { writeWithBackpressure as writeAll } from '../generate/sinks/write-stream.js';
