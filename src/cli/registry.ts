@@ -28,4 +28,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "evaluate a time expression, e.g. waymark timex 'day($t) + 6h' --var t=2014-08-01T01:00:00Z",
     load: () => import('./commands/timex.js'),
   },
+  {
+    name: 'stats',
+    summary: 'read mmstats files: slurp, clean',
+    load: () => import('./commands/stats.js'),
+  },
 ];

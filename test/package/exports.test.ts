@@ -24,3 +24,21 @@ test("the package root exports the library API by name (import { … } from 'way
   assert.equal(r.events, 50);
   assert.equal(r.t, '2014-06-11T17:09:41.000000Z');
 });
+
+test("the stats writer is a subpath export (import { stats } from 'waymark/stats') and round-trips", () => {
+  const script = `
+    import { mkdtempSync } from 'node:fs';
+    import { tmpdir } from 'node:os';
+    import { join } from 'node:path';
+    import { stats, counter, readStatsFile } from 'waymark/stats';
+    const dir = mkdtempSync(join(tmpdir(), 'waymark-export-'));
+    const s = stats({ prefix: 'x.', path: dir, fields: { hits: counter('hits') } });
+    s.hits.incr(5);
+    const hits = readStatsFile(s.path).find((f) => f.label === 'x.hits');
+    s.close();
+    process.stdout.write(JSON.stringify({ hits: Number(hits.value) }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: REPO_ROOT,
+  }).toString();
+  assert.deepEqual(JSON.parse(out), { hits: 5 });
+});
