@@ -24,6 +24,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/distill.js'),
   },
   {
+    name: 'check',
+    summary: 'check waymark.yaml and the event, trigger and pipeline definitions it names',
+    load: () => import('./commands/check.js'),
+  },
+  {
     name: 'timex',
     summary: "evaluate a time expression, e.g. waymark timex 'day($t) + 6h' --var t=2014-08-01T01:00:00Z",
     load: () => import('./commands/timex.js'),
