@@ -4,7 +4,7 @@
  * DataView stores only — no allocation, no system call per update.
  */
 import { WaymarkError } from '../model/errors.js';
-import { DEFAULT_STRING_SIZE, valueSize } from './format.js';
+import { DEFAULT_STRING_SIZE, valueSize, type MetricType } from './format.js';
 
 const TWO_32 = 4294967296;
 
@@ -27,6 +27,15 @@ export interface FieldSpec<W = unknown> {
   /** The struct format, e.g. `Q`, `d`, `32s`. */
   readonly type: string;
   readonly buffered: boolean;
+  /** What it measures; a version-2 file records it, version 1 readers infer it from the type. */
+  readonly metric: MetricType;
+  /** Only a version-2 file can hold it (a histogram). */
+  readonly v2Only?: boolean;
+  /**
+   * The bytes after the write-buffer byte, for a payload starting at file
+   * offset `at` (default: one value, or two when buffered).
+   */
+  payloadSize?(at: number): number;
   /** Builds the writer over its slot (the value bytes are zero at that point). */
   create(slot: FieldSlot): W;
 }
@@ -239,6 +248,13 @@ export class Static {
   constructor(readonly value: string | number | boolean) {}
 }
 
+const METRIC_OF_KIND: Readonly<Record<string, MetricType>> = {
+  counter: 'counter',
+  bool: 'info',
+  string: 'info',
+  static: 'info',
+};
+
 function spec<W>(
   kind: string,
   label: string,
@@ -246,7 +262,7 @@ function spec<W>(
   buffered: boolean,
   create: (s: FieldSlot) => W,
 ): FieldSpec<W> {
-  return { kind, label: checkLabel(label), type, buffered, create };
+  return { kind, label: checkLabel(label), type, buffered, metric: METRIC_OF_KIND[kind] ?? 'gauge', create };
 }
 
 function checkWindow(window: number): number {

@@ -3,7 +3,15 @@ import { basename, extname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { WaymarkError } from '../model/errors.js';
 import { FieldSlot, staticField, type FieldSpec } from './fields.js';
-import { headerSize, MMSTATS_VERSION, UNBUFFERED, valueSize } from './format.js';
+import {
+  headerSize,
+  headerSizeV2,
+  METRIC_CODES,
+  MMSTATS_VERSION,
+  MMSTATS_VERSION_2,
+  UNBUFFERED,
+  valueSize,
+} from './format.js';
 import { loadMmap } from './native/mmap.js';
 import { expandTemplate, filesTemplate, statsDir } from './paths.js';
 
@@ -36,6 +44,11 @@ export interface StatsOptions<F extends Record<string, FieldSpec>> {
   env?: NodeJS.ProcessEnv;
   /** Skip the static `sys.*` fields (pid, tid, uid, gid, created). */
   noSysFields?: boolean;
+  /**
+   * The format version. Default: 1 (readable by Python's mmstats) unless a
+   * field needs 2 (a histogram). Pass 2 to record every field's metric type.
+   */
+  version?: 1 | 2;
 }
 
 const RESERVED = new Set(['path', 'flush', 'close']);
@@ -58,6 +71,20 @@ function sysFields(): Record<string, FieldSpec> {
   };
 }
 
+function chooseVersion(asked: 1 | 2 | undefined, specs: readonly FieldSpec[]): 1 | 2 {
+  const needs2 = specs.find((s) => s.v2Only === true);
+  if (asked === undefined) return needs2 === undefined ? MMSTATS_VERSION : MMSTATS_VERSION_2;
+  if (asked !== MMSTATS_VERSION && asked !== MMSTATS_VERSION_2) {
+    throw new WaymarkError(`stats: version must be 1 or 2, got ${String(asked)}`);
+  }
+  if (asked === 1 && needs2 !== undefined) {
+    throw new WaymarkError(
+      `stats: field ${needs2.label} (${needs2.kind}) needs format version 2; drop version: 1 or the field`,
+    );
+  }
+  return asked;
+}
+
 function commandName(): string {
   const script = process.argv[1];
   if (script === undefined || script === '') return basename(process.argv0);
@@ -65,8 +92,10 @@ function commandName(): string {
 }
 
 /**
- * Publish stats in an mmstats v1 file (readable by `waymark stats slurp` and
- * Python's mmstats). Updates are plain memory stores into the mapped file.
+ * Publish stats in an mmstats file: version 1 (readable by `waymark stats slurp`
+ * and Python's mmstats), or version 2 when a field needs it (a histogram).
+ * Updates are plain memory stores into the mapped file. Field keys and labels
+ * may come from configuration at run time (see src/stats/README.md).
  *
  * @example
  * const web = stats({ prefix: 'web.stats.', fields: { status2xx: counter('status.2XX'), lastHit: double('timers.last_hit') } });
@@ -84,28 +113,35 @@ export function stats<const F extends Record<string, FieldSpec>>(options: StatsO
   if (options.noSysFields !== true) {
     for (const s of Object.values(sysFields())) entries.push([undefined, s]);
   }
+  const version = chooseVersion(
+    options.version,
+    entries.map(([, spec]) => spec),
+  );
   const labels = new Set<string>();
   const enc = new TextEncoder();
+  // One pass assigns every field its offsets (a histogram's payload aligns to the file offset).
+  let at = 1;
   const layout = entries.map(([key, spec]) => {
     const label = enc.encode(prefix + spec.label);
     const type = enc.encode(spec.type);
     const size = valueSize(spec.type);
-    if (size === undefined)
+    if (size === undefined && spec.payloadSize === undefined)
       throw new WaymarkError(`stats: field ${spec.label} has an unknown type "${spec.type}"`);
     if (label.length > 65535) throw new WaymarkError(`stats: label ${spec.label} is longer than 65535 bytes`);
     if (labels.has(prefix + spec.label))
       throw new WaymarkError(`stats: label ${prefix + spec.label} is used twice`);
     labels.add(prefix + spec.label);
-    return {
-      key,
-      spec,
-      label,
-      type,
-      size,
-      total: headerSize(label.length, type.length) + size * (spec.buffered ? 2 : 1),
-    };
+    const start = at;
+    const wbOffset =
+      at +
+      (version === 1 ? headerSize(label.length, type.length) : headerSizeV2(label.length, type.length)) -
+      1;
+    const payload = spec.payloadSize?.(wbOffset + 1) ?? (size ?? 0) * (spec.buffered ? 2 : 1);
+    at = wbOffset + 1 + payload;
+    return { key, spec, label, type, start, end: at, size: spec.payloadSize ? payload : (size ?? 0) };
   });
-  const bytes = 1 + layout.reduce((n, f) => n + f.total, 0) + 2;
+  // Room for the end marker: a zero label size (v1) or field size (v2).
+  const bytes = at + (version === 1 ? 2 : 4);
 
   const file = join(
     options.path ?? statsDir(env),
@@ -120,7 +156,7 @@ export function stats<const F extends Record<string, FieldSpec>>(options: StatsO
       `stats: ${file} is already published by this thread; pass another filename or prefix`,
     );
   }
-  const mmap = loadMmap();
+  const mmap = loadMmap(env);
   let buffer: Buffer;
   try {
     buffer = mmap.map(file, bytes);
@@ -128,25 +164,29 @@ export function stats<const F extends Record<string, FieldSpec>>(options: StatsO
     throw new WaymarkError(`stats: cannot publish ${file}: ${(cause as Error).message}`, { cause });
   }
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  view.setUint8(0, MMSTATS_VERSION);
-  let at = 1;
+  view.setUint8(0, version);
   const slots: FieldSlot[] = [];
   const handle: Record<string, unknown> = {};
   for (const f of layout) {
-    view.setUint16(at, f.label.length, true);
-    buffer.set(f.label, at + 2);
-    at += 2 + f.label.length;
-    view.setUint16(at, f.type.length, true);
-    buffer.set(f.type, at + 2);
-    at += 2 + f.type.length;
-    view.setUint8(at, f.spec.buffered ? 0 : UNBUFFERED);
-    const slot = new FieldSlot(view, at, at + 1, f.size);
+    let p = f.start;
+    if (version !== 1) {
+      view.setUint32(p, f.end - f.start, true);
+      p += 4;
+    }
+    view.setUint16(p, f.label.length, true);
+    buffer.set(f.label, p + 2);
+    p += 2 + f.label.length;
+    view.setUint16(p, f.type.length, true);
+    buffer.set(f.type, p + 2);
+    p += 2 + f.type.length;
+    if (version !== 1) view.setUint8(p++, METRIC_CODES[f.spec.metric]);
+    view.setUint8(p, f.spec.buffered ? 0 : UNBUFFERED);
+    const slot = new FieldSlot(view, p, p + 1, f.size);
     slots.push(slot);
-    at += 1 + f.size * (f.spec.buffered ? 2 : 1);
     const writer = f.spec.create(slot);
     if (f.key !== undefined) handle[f.key] = writer;
   }
-  // The label size 0 that ends the list is already there: the file is zero-filled.
+  // The zero label size (v1) or field size (v2) that ends the list is already there: the file is zero-filled.
 
   let closed = false;
   const close = (): void => {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { counter, stats, string } from '../../src/stats/index.js';
+import { counter, histogram, stats, string } from '../../src/stats/index.js';
 import { sharedReference } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../stats/helpers.js';
@@ -31,9 +31,46 @@ test('stats slurp prints every field of every file in MMSTATS_PATH', async (t) =
   const parsed = JSON.parse(json.stdout) as { file: string; fields: { label: string; value: unknown }[] };
   assert.equal(parsed.file, join(dir, 'a.mmstats'));
   assert.deepEqual(parsed.fields.slice(0, 2), [
-    { label: 'web.hits', type: 'Q', buffered: true, value: 3 },
-    { label: 'web.name', type: '8s', buffered: false, value: 'nova' },
+    { label: 'web.hits', type: 'Q', buffered: true, metric: 'counter', value: 3 },
+    { label: 'web.name', type: '8s', buffered: false, metric: 'info', value: 'nova' },
   ]);
+});
+
+test('stats slurp shows a v2 file: histograms as count, sum, min, max, p50, p90, p99', async (t) => {
+  const dir = tempDir(t);
+  const s = stats({
+    path: dir,
+    filename: 'h.mmstats',
+    prefix: 'pipe.',
+    noSysFields: true,
+    fields: { n: counter('n'), h: histogram('build_seconds', { precision: 3 }) },
+  });
+  t.after(() => s.close());
+  for (const v of [10, 20, 30, 40]) s.h.observe(v);
+  const text = await runCli(['stats', 'slurp', s.path], '', {});
+  assert.equal(text.code, 0, text.stderr);
+  // nearest ranks of 10, 20, 30, 40: p50 20, p90 40, p99 40 (within 0.05%, printed to 6 digits)
+  assert.match(
+    text.stdout,
+    /\n {2}pipe\.build_seconds +count=4 sum=100 min=10 max=40 p50=(19\.99|20\.0)\d* p90=(39\.9|40)\d* p99=(39\.9|40)\d*\n/,
+  );
+  const json = await runCli(['stats', 'slurp', '--json', s.path], '', {});
+  const parsed = JSON.parse(json.stdout) as {
+    version: number;
+    fields: { label: string; metric: string; value: Record<string, number> }[];
+  };
+  assert.equal(parsed.version, 2);
+  const h = parsed.fields.find((f) => f.label === 'pipe.build_seconds');
+  assert.equal(h?.metric, 'histogram');
+  assert.deepEqual([h?.value['count'], h?.value['sum'], h?.value['min'], h?.value['max']], [4, 100, 10, 40]);
+  assert.ok(Math.abs((h?.value['p50'] ?? 0) - 20) <= 20 / 2048);
+  assert.deepEqual(parsed.fields[0], {
+    label: 'pipe.n',
+    type: 'Q',
+    buffered: true,
+    metric: 'counter',
+    value: 0,
+  });
 });
 
 test('stats slurp reads the Python reference file', async (t) => {
@@ -118,6 +155,7 @@ test('stats: unknown subcommands and flags are usage errors (exit 2)', async () 
   for (const args of [
     ['stats'],
     ['stats', 'poll'],
+    ['stats', 'serve', '--bogus'],
     ['stats', 'slurp', '--bogus'],
     ['stats', 'clean', 'x'],
     ['stats', 'clean', '--fast'],

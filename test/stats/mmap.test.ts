@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadMmap } from '../../src/stats/native/mmap.js';
+import { counter, stats } from '../../src/stats/index.js';
+import { ADDON_ENV, ADDON_PATH, loadMmap, MmapAddonError } from '../../src/stats/native/mmap.js';
+import { REPO_ROOT } from '../helpers/paths.js';
 import { tempDir } from './helpers.js';
 
 test('map creates the file rounded up to whole pages, zero-filled', (t) => {
@@ -52,4 +54,32 @@ test('bad arguments and paths throw errors, not crashes', (t) => {
   assert.throws(() => (mmap.map as unknown as (a: number) => Buffer)(1), TypeError);
   assert.throws(() => mmap.unmap(Buffer.alloc(10)), /not a mapping/);
   assert.ok(!existsSync(join(dir, 'x')));
+});
+
+test('a missing addon is a MmapAddonError that says how to fix it', (t) => {
+  const dir = tempDir(t);
+  const missing = join(dir, 'nope', 'waymark_mmap.node');
+  assert.equal(ADDON_ENV, 'WAYMARK_MMAP_ADDON');
+  assert.throws(
+    () => stats({ path: dir, env: { [ADDON_ENV]: missing }, fields: { c: counter('c') } }),
+    (err: unknown) =>
+      err instanceof MmapAddonError &&
+      err.name === 'MmapAddonError' &&
+      err.message.includes(`${missing} (from WAYMARK_MMAP_ADDON) is missing`) &&
+      /install g\+\+, make and python3, then run npm rebuild/.test(err.message) &&
+      /set WAYMARK_MMAP_ADDON to a built waymark_mmap\.node/.test(err.message),
+  );
+  assert.deepEqual(readdirSync(dir), [], 'nothing was published');
+
+  const junk = join(dir, 'junk.node');
+  writeFileSync(junk, 'not a shared object');
+  assert.throws(
+    () => loadMmap({ [ADDON_ENV]: junk }),
+    (err: unknown) =>
+      err instanceof MmapAddonError &&
+      /junk\.node \(from WAYMARK_MMAP_ADDON\) does not load \(.+\): install g\+\+/.test(err.message),
+  );
+  // Pointing it at the built addon works.
+  const built = loadMmap({ [ADDON_ENV]: join(REPO_ROOT, ADDON_PATH) });
+  assert.equal(built.pageSize, 4096);
 });

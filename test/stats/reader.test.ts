@@ -11,7 +11,10 @@ test('the file Python mmstats 0.8.0 wrote reads exactly as its README lists', (t
   const fields = readStatsFile(path);
   const simple = fields.map((f) => [f.label, f.type, f.buffered, f.value]);
   const python = simple.find((f) => f[0] === 'fixture.org.python.version');
-  assert.ok(typeof python?.[3] === 'string' && python[3].startsWith('3.11.7 (main, '), String(python?.[3]));
+  assert.ok(
+    typeof python?.[3] === 'string' && python[3].startsWith('3.11.7 (main, '),
+    JSON.stringify(python?.[3]),
+  );
   assert.deepEqual(
     simple.filter((f) => f[0] !== 'fixture.org.python.version'),
     [
@@ -35,6 +38,13 @@ test('the file Python mmstats 0.8.0 wrote reads exactly as its README lists', (t
     ],
   );
   assert.equal(readFileSync(path).length, 4096);
+  const metrics = Object.fromEntries(fields.map((f) => [f.label, f.metric]));
+  assert.equal(metrics['fixture.requests'], 'counter');
+  assert.equal(metrics['fixture.bytes.uint64'], 'counter', 'v1 cannot tell a uint64 gauge from a counter');
+  assert.equal(metrics['fixture.temp.double'], 'gauge');
+  assert.equal(metrics['fixture.latency.avg'], 'gauge');
+  assert.equal(metrics['fixture.up'], 'info');
+  assert.equal(metrics['fixture.sys.pid'], 'info');
 });
 
 function file(...fields: Buffer[]): Buffer {
@@ -71,7 +81,12 @@ test('malformed files are StatsFormatErrors naming the file and the problem', ()
   const ok = fieldBytes('abc', 'I', 0xff, Buffer.alloc(4));
   const cases: [string, Buffer, RegExp][] = [
     ['empty', Buffer.alloc(0), /f\.mmstats: empty file/],
-    ['version 2', Buffer.from([2, 0, 0]), /f\.mmstats: unsupported mmstats version byte 0x02/],
+    ['version 3', Buffer.from([3, 0, 0]), /f\.mmstats: unsupported mmstats version byte 0x03/],
+    [
+      'version 0xff',
+      Buffer.from([0xff, 0, 0, 0, 0]),
+      /version byte 0xff \(this reader reads versions 0x01 and 0x02\)/,
+    ],
     ['version 0 (all zeros)', Buffer.alloc(4096), /version byte 0x00/],
     [
       'label size past the end',
@@ -108,5 +123,7 @@ test('malformed files are StatsFormatErrors naming the file and the problem', ()
 
 test('a file filled exactly to its end without the end marker still reads', () => {
   const bytes = Buffer.concat([Buffer.from([1]), fieldBytes('abc', 'I', 0xff, Buffer.from([5, 0, 0, 0]))]);
-  assert.deepEqual(parseStats(bytes), [{ label: 'abc', type: 'I', buffered: false, value: 5 }]);
+  assert.deepEqual(parseStats(bytes), [
+    { label: 'abc', type: 'I', buffered: false, metric: 'info', value: 5 },
+  ]);
 });

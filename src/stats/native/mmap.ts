@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WaymarkError } from '../../model/errors.js';
 
@@ -26,32 +27,45 @@ export class MmapAddonError extends WaymarkError {
 
 /** Where node-gyp puts the addon, relative to the repository root. */
 export const ADDON_PATH = 'build/Release/waymark_mmap.node';
+/** An environment variable naming another addon file to load (a prebuilt one, or a test's missing one). */
+export const ADDON_ENV = 'WAYMARK_MMAP_ADDON';
 
-let loaded: MmapAddon | undefined;
+const FIX = `install g++, make and python3, then run npm rebuild in the waymark package (or set ${ADDON_ENV} to a built waymark_mmap.node)`;
+
+const loaded = new Map<string, MmapAddon>();
 
 /**
- * The native mmap addon, loaded once. Throws {@link MmapAddonError} naming what
- * to install when it was not built.
+ * The native mmap addon, loaded once: `WAYMARK_MMAP_ADDON` in `env` if set,
+ * else the one node-gyp built. Throws {@link MmapAddonError} saying how to fix
+ * it when the file is missing or does not load.
  *
  * @example
  * const buf = loadMmap().map('/tmp/x.mmstats', 4096);
  */
-export function loadMmap(): MmapAddon {
-  if (loaded !== undefined) return loaded;
+export function loadMmap(env: NodeJS.ProcessEnv = process.env): MmapAddon {
+  const override = env[ADDON_ENV];
   // Compiled to dist/src/stats/native/mmap.js: the root is four levels up.
-  const url = new URL(`../../../../${ADDON_PATH}`, import.meta.url);
-  if (!existsSync(url)) {
-    throw new MmapAddonError(
-      `the mmap addon was not built (${ADDON_PATH} is missing): install g++, make and python3, then run npm rebuild`,
-    );
+  const path =
+    override !== undefined && override !== ''
+      ? resolve(override)
+      : fileURLToPath(new URL(`../../../../${ADDON_PATH}`, import.meta.url));
+  const cached = loaded.get(path);
+  if (cached !== undefined) return cached;
+  const what = override !== undefined && override !== '' ? `${path} (from ${ADDON_ENV})` : ADDON_PATH;
+  if (!existsSync(path)) {
+    throw new MmapAddonError(`the mmap addon was not built (${what} is missing): ${FIX}`);
   }
+  let addon: MmapAddon;
   try {
-    loaded = createRequire(import.meta.url)(fileURLToPath(url)) as MmapAddon;
+    addon = createRequire(import.meta.url)(path) as MmapAddon;
   } catch (cause) {
-    throw new MmapAddonError(
-      `the mmap addon ${ADDON_PATH} does not load (${(cause as Error).message}): install g++, make and python3, then run npm rebuild`,
-      { cause },
-    );
+    throw new MmapAddonError(`the mmap addon ${what} does not load (${(cause as Error).message}): ${FIX}`, {
+      cause,
+    });
   }
-  return loaded;
+  if (typeof addon.map !== 'function' || typeof addon.unmap !== 'function') {
+    throw new MmapAddonError(`the mmap addon ${what} is not waymark's (no map/unmap): ${FIX}`);
+  }
+  loaded.set(path, addon);
+  return addon;
 }
