@@ -38,4 +38,44 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'read mmstats files: slurp, clean',
     load: () => import('./commands/stats.js'),
   },
+  {
+    name: 'serve',
+    summary: 'run ingest + engine + pipelines + HTTP API on the store (Ctrl-C stops)',
+    load: () => import('./commands/serve.js'),
+  },
+  {
+    name: 'ingest',
+    summary: 'replay notifications or events (JSON lines) into the store through the trigger engine',
+    load: () => import('./commands/ingest.js'),
+  },
+  {
+    name: 'streams',
+    summary: 'list, show, delete or reset streams (server or store)',
+    load: () => import('./commands/streams.js'),
+  },
+  {
+    name: 'events',
+    summary: 'search stored events by type, time and traits (server or store)',
+    load: () => import('./commands/events.js'),
+  },
+  {
+    name: 'meters',
+    summary: 'show the meters and counters pipelines recorded (server or store)',
+    load: () => import('./commands/meters.js'),
+  },
+  {
+    name: 'explain',
+    summary: 'why an event did or did not match each trigger',
+    load: () => import('./commands/explain.js'),
+  },
+  {
+    name: 'backtest',
+    summary: 'run trigger definitions against stored events in a scratch store; report fires and expiries',
+    load: () => import('./commands/backtest.js'),
+  },
+  {
+    name: 'verify',
+    summary: "compare the engine's streams and meters with the generator's ground truth",
+    load: () => import('./commands/verify.js'),
+  },
 ];

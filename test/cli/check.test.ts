@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { UsageError, type CliIO } from '../../src/cli/command.js';
-import { builtinHandlerRegistry } from '../../src/cli/commands/check.js';
 import { resolveConfig } from '../../src/cli/config-flags.js';
 import { REPO_ROOT, sharedReference } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -209,9 +208,18 @@ test('resolveConfig: --config, else WAYMARK_CONFIG, else ./waymark.yaml, else th
   }
 });
 
-test('the stub registry has every built-in, accepts any params, and refuses to create handlers', () => {
-  const registry = builtinHandlerRegistry();
-  assert.deepEqual([...registry.keys()].sort(), ['count', 'logger', 'meter', 'publish', 'usage', 'webhook']);
-  assert.deepEqual(registry.get('meter')?.validate({ anything: 1 }), []);
-  assert.throws(() => registry.get('logger')?.create({}, {} as never), /not available here/);
+test('check validates handler params with the real built-ins', async () => {
+  const d = tmp();
+  try {
+    const pipelines = join(d.dir, 'p.yaml');
+    writeFileSync(pipelines, 'build_time:\n  - name: meter\n    params: {meter: 5, strat: x}\n');
+    const config = join(d.dir, 'waymark.yaml');
+    writeFileSync(config, `pipeline_config: ${pipelines}\n`);
+    const r = await runCli(['check', '--config', config]);
+    assert.equal(r.code, 2);
+    assert.match(r.stdout, /build_time\[0\]\.params\.meter/);
+    assert.match(r.stdout, /strat/);
+  } finally {
+    d.done();
+  }
 });

@@ -1,53 +1,49 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
 
-test('demo: counts agree with the same traffic from waymark generate', async () => {
-  const demo = await runCli(['demo', '--duration', '20m', '--ops-per-minute', '20', '--seed', '4', '--json']);
-  assert.equal(demo.code, 0, demo.stderr);
-  const s = JSON.parse(demo.stdout) as {
-    notifications: number;
-    distilled: number;
-    no_definition: number;
-    bad: number;
-    operations: number;
-    events_by_type: Record<string, number>;
-  };
-  const gen = await runCli([
-    'generate',
-    '--duration',
-    '20m',
-    '--ops-per-minute',
-    '20',
-    '--seed',
-    '4',
-    '--start',
-    '2026-01-01T00:00:00Z',
-    '--quiet',
-  ]);
-  const lines = gen.stdout.split('\n').filter((l) => l !== '');
-  assert.equal(s.notifications, lines.length);
-  assert.equal(s.distilled + s.no_definition + s.bad, s.notifications);
-  const byType: Record<string, number> = {};
-  for (const l of lines) {
-    const type = (JSON.parse(l) as { event_type: string }).event_type;
-    byType[type] = (byType[type] ?? 0) + 1;
+test('demo: serves, feeds generated traffic through HTTP, and reports meters', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'waymark-demo-'));
+  try {
+    const r = await runCli(
+      [
+        'demo',
+        '--port',
+        '0',
+        '--duration',
+        '40m',
+        '--speed',
+        '1000000',
+        '--exit',
+        '--json',
+        '--store',
+        `duckdb:${join(dir, 'd.duckdb')}`,
+      ],
+      '',
+      { MMSTATS_PATH: dir },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /waymark demo serving on http:\/\/127\.0\.0\.1:\d+/);
+    const sent = /(\d+) notifications sent/.exec(r.stdout);
+    assert.ok(sent && Number(sent[1]) > 1000, r.stdout);
+    assert.match(r.stdout, /build_seconds\s+meter\s+\d+/);
+    const progress = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { demo?: string; final?: boolean; streams?: Record<string, number> });
+    const last = progress.filter((p) => p.demo === 'progress').at(-1);
+    assert.equal(last?.final, true);
+    assert.ok((last?.streams?.['completed'] ?? 0) > 0, JSON.stringify(last));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  assert.deepEqual(s.events_by_type, byType);
-  assert.ok(s.operations > 100);
-});
-
-test('demo: the table names every column and the throughput lines', async () => {
-  const r = await runCli(['demo', '--duration', '10m', '--seed', '2']);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^generated +[\d,]+ notifications/m);
-  assert.match(r.stdout, /^distilled +[\d,]+ events/m);
-  assert.match(r.stdout, /^operation +count +completed +failed +unfinished +mean s/m);
-  assert.match(r.stdout, /^compute\.instance\.create +\d+/m);
 });
 
 test('demo: bad flags exit 2', async () => {
-  for (const args of [['--duration', 'forever'], ['--ops-per-minute', '0'], ['--seed', 'x'], ['--nope']]) {
+  for (const args of [['--speed', '0'], ['--port', 'x'], ['--duration', 'soon'], ['--bogus']]) {
     const r = await runCli(['demo', ...args]);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, /waymark demo/);

@@ -4,13 +4,10 @@ import type { WaymarkConfig } from '../../config/waymark-config.js';
 import { Distiller } from '../../distill/index.js';
 import { loadTriggerDefinitions } from '../../engine/trigger-definitions.js';
 import type { TriggerDefinition } from '../../engine/trigger.js';
-import { WaymarkError } from '../../model/errors.js';
 import type { HandlerSpec, PipelineDefinition } from '../../pipeline/handler.js';
-import {
-  BUILTIN_HANDLER_NAMES,
-  checkTriggerPipelines,
-  loadPipelineDefinitions,
-} from '../../pipeline/pipeline-definitions.js';
+import { checkTriggerPipelines, loadPipelineDefinitions } from '../../pipeline/pipeline-definitions.js';
+import { BUILTIN_HANDLERS } from '../../pipeline/handlers/index.js';
+import { loadUserHandlerSpec } from '../../pipeline/user-handler.js';
 import { parseFlags, type CliIO, type Command } from '../command.js';
 import { CONFIG_FLAGS, CONFIG_FLAGS_USAGE, resolveConfig } from '../config-flags.js';
 
@@ -31,36 +28,31 @@ ${CONFIG_FLAGS_USAGE}
 
 Exit codes: 0 ok (warnings allowed), 2 problems.`;
 
-/** A spec that accepts any params; `create` is not for `check`. */
-function permissiveSpec(name: string): HandlerSpec {
-  return {
-    name,
-    validate: () => [],
-    create: () => {
-      throw new WaymarkError(`handler ${name}: not available here (the stub registry of waymark check)`);
-    },
-  };
-}
-
 /**
- * The built-in handlers by name.
- *
- * TODO: the composition root replaces this stub with the real built-ins of
- * src/pipeline/handlers/ (whose `validate` checks their params).
+ * The built-ins plus the config's `pipeline_handlers`: winchester's Python
+ * names map to built-ins, JS modules are loaded (a module that cannot be loaded
+ * or lacks the handler methods is a problem).
  */
-export function builtinHandlerRegistry(): Map<string, HandlerSpec> {
-  return new Map(BUILTIN_HANDLER_NAMES.map((n) => [n, permissiveSpec(n)]));
-}
-
-/** The built-ins plus the config's `pipeline_handlers` (user modules are not loaded: their params are not checked). */
-function registryFor(
+async function registryFor(
   config: WaymarkConfig,
-  builtins: ReadonlyMap<string, HandlerSpec>,
-): Map<string, HandlerSpec> {
-  const registry = new Map(builtins);
+  problems: ConfigProblem[],
+): Promise<Map<string, HandlerSpec>> {
+  const registry = new Map<string, HandlerSpec>(BUILTIN_HANDLERS);
   for (const [name, where] of Object.entries(config.handlerModules)) {
-    const spec = 'builtin' in where ? builtins.get(where.builtin) : permissiveSpec(name);
-    if (spec !== undefined) registry.set(name, spec);
+    if ('builtin' in where) {
+      const spec = BUILTIN_HANDLERS.get(where.builtin);
+      if (spec !== undefined) registry.set(name, spec);
+      continue;
+    }
+    try {
+      registry.set(name, await loadUserHandlerSpec(name, where.module, where.exportName));
+    } catch (e) {
+      problems.push({
+        file: config.file ?? '<default config>',
+        path: `pipeline_handlers.${name}`,
+        message: (e as Error).message,
+      });
+    }
   }
   return registry;
 }
@@ -97,7 +89,7 @@ const command: Command = {
   name: 'check',
   summary: 'check waymark.yaml and the event, trigger and pipeline definitions it names',
   usage: USAGE,
-  run(args, io) {
+  async run(args, io) {
     const { values } = parseFlags('check', args, FLAGS);
     const format = formatter(io);
     const problems: ConfigProblem[] = [];
@@ -112,8 +104,9 @@ const command: Command = {
       const loaded = collect(problems, () => loadTriggerDefinitions(config.triggerFiles));
       const triggers: TriggerDefinition[] | undefined = loaded?.triggers;
       if (loaded !== undefined) warnings.push(...loaded.warnings);
+      const registry = await registryFor(config, problems);
       const pipelines: Map<string, PipelineDefinition> | undefined = collect(problems, () =>
-        loadPipelineDefinitions(config.pipelineFiles, registryFor(config, builtinHandlerRegistry())),
+        loadPipelineDefinitions(config.pipelineFiles, registry),
       );
       if (triggers !== undefined && pipelines !== undefined)
         problems.push(...checkTriggerPipelines(triggers, pipelines));
@@ -137,7 +130,7 @@ const command: Command = {
       out += `${plural(problems.length, 'problem')}${tail}${summary === '' ? '' : ` (loaded: ${summary})`} (config: ${from})\n`;
     }
     io.stdout.write(out);
-    return Promise.resolve(problems.length === 0 ? 0 : 2);
+    return problems.length === 0 ? 0 : 2;
   },
 };
 export default command;

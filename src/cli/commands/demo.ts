@@ -1,179 +1,229 @@
-import { Distiller, BUNDLED_DEFINITIONS } from '../../distill/index.js';
-import { EventGenerator, openstackScenario, type TruthRecord } from '../../generate/index.js';
-import { Instant } from '../../model/instant.js';
-import { formatDuration } from '../../model/duration.js';
-import { OUTPUT_FLAGS, durationFlag, intFlag, parseFlags, type CliIO, type Command } from '../command.js';
-import { ProgressReporter, progressMode } from '../progress.js';
-import { renderTable } from '../table.js';
+import { mkdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  EventGenerator,
+  openstackScenario,
+  testrunScenario,
+  type GeneratedNotification,
+} from '../../generate/index.js';
+import { Instant, US_PER_SECOND } from '../../model/instant.js';
+import { Runtime } from '../../runtime/runtime.js';
+import { createServer } from '../../server/create-server.js';
+import { statsRequestHandler } from '../../stats/http-handler.js';
+import { CONFIG_FLAGS, resolveConfig } from '../config-flags.js';
+import {
+  OUTPUT_FLAGS,
+  durationFlag,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  writeAll,
+  type CliIO,
+  type Command,
+} from '../command.js';
+import { cliLogger } from '../cli-logger.js';
+import { progressMode } from '../progress.js';
+import { meterTable } from './meters.js';
 
-const USAGE = `usage: waymark demo [--ops-per-minute N] [--duration 1h] [--seed N] [--quiet] [--json]
+const FLAGS = {
+  ...CONFIG_FLAGS,
+  port: { type: 'string', short: 'p' },
+  speed: { type: 'string' },
+  duration: { type: 'string' },
+  'ops-per-minute': { type: 'string' },
+  seed: { type: 'string' },
+  exit: { type: 'boolean' },
+  ...OUTPUT_FLAGS,
+} as const;
 
-Generates OpenStack notification traffic as fast as possible (an hour of it by
-default), distills every notification with the bundled event definitions, and
-prints what happened: throughput, events by type, operations by kind and outcome.`;
+const USAGE = `usage: waymark demo [--port N] [--speed 120] [--duration 3h] [--ops-per-minute 20] [--seed 1]
+                    [--store URL] [--exit] [--quiet|--json]
 
-/** A fixed start, so the same seed prints the same tables. */
-const DEMO_START = Instant.parse('2026-01-01T00:00:00Z');
+What "npm start" runs: starts "waymark serve" on a fresh embedded store
+(.waymark/demo.duckdb), then generates OpenStack traffic and CI test runs, with
+faults (1% dropped, 1% duplicated, 30 s reordering), and posts it to the server's
+HTTP API at an accelerated clock (--speed simulated seconds per second). Prints
+a live summary (events in, streams by state, meters) and the URL. When the
+traffic is done it prints the final meters and keeps serving until Ctrl-C
+(--exit: stop at once).
 
-interface KindSummary {
-  count: number;
-  completed: number;
-  failed: number;
-  durations: number[];
+  -p, --port N         HTTP port (default 8470; 0 picks a free one)
+      --speed X        simulated seconds per real second (default 120)
+      --duration D     simulated time to generate (default 3h)
+      --ops-per-minute N  OpenStack operations per simulated minute (default 20;
+                       test runs come at a quarter of that)
+      --store URL      default: duckdb:.waymark/demo.duckdb, emptied first`;
+
+interface Source {
+  it: Iterator<GeneratedNotification>;
+  head: GeneratedNotification | undefined;
 }
 
-/** Event types listed in the table; the rest are summed in one line. */
-const TOP_EVENT_TYPES = 12;
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  const a = sorted[lo] as number;
-  return a + ((sorted[hi] as number) - a) * (rank - lo);
+function merge(gens: readonly EventGenerator[]): () => GeneratedNotification | undefined {
+  const sources: Source[] = gens.map((g) => {
+    const it = g[Symbol.iterator]();
+    return { it, head: it.next().value as GeneratedNotification | undefined };
+  });
+  return () => {
+    let best: Source | undefined;
+    for (const s of sources)
+      if (s.head && (!best || s.head.received < (best.head as GeneratedNotification).received)) best = s;
+    if (!best) return undefined;
+    const out = best.head;
+    const r = best.it.next();
+    best.head = r.done === true ? undefined : r.value;
+    return out;
+  };
 }
 
-const num = (n: number, digits = 0): string =>
-  Number.isFinite(n)
-    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : '-';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const command: Command = {
   name: 'demo',
-  summary: 'generate OpenStack traffic, distill it, print a summary',
+  summary:
+    'serve on a fresh embedded store and feed it generated traffic with faults (what `npm start` runs)',
   usage: USAGE,
-  // eslint-disable-next-line @typescript-eslint/require-await
   async run(args: string[], io: CliIO): Promise<number> {
-    const { values } = parseFlags('demo', args, {
-      ...OUTPUT_FLAGS,
-      'ops-per-minute': { type: 'string', default: '30' },
-      duration: { type: 'string', default: '1h' },
-      seed: { type: 'string', default: '1' },
+    const { values } = parseFlags('demo', args, FLAGS);
+    const port = values.port === undefined ? 8470 : intFlag('demo', 'port', values.port, 0);
+    const speed = values.speed === undefined ? 120 : numberFlag('demo', 'speed', values.speed);
+    const duration = durationFlag('demo', 'duration', values.duration ?? '3h');
+    const opsPerMinute =
+      values['ops-per-minute'] === undefined
+        ? 20
+        : numberFlag('demo', 'ops-per-minute', values['ops-per-minute']);
+    const seed = values.seed === undefined ? 1 : intFlag('demo', 'seed', values.seed, 0);
+    const mode = progressMode(io, values);
+    let storeValue = values.store;
+    if (storeValue === undefined) {
+      const dir = resolve(io.cwd, '.waymark');
+      mkdirSync(dir, { recursive: true });
+      for (const f of ['demo.duckdb', 'demo.duckdb.wal']) rmSync(resolve(dir, f), { force: true });
+      storeValue = `duckdb:${resolve(dir, 'demo.duckdb')}`;
+    }
+    const base = resolveConfig({ ...values, store: storeValue }, io);
+    const config = { ...base, latenessSeconds: Math.max(base.latenessSeconds, 300) };
+    const log = cliLogger(io, mode);
+    const runtime = await Runtime.open({ config, clock: 'event', log, publishStats: true });
+    const server = createServer({
+      backend: runtime,
+      host: config.http.host,
+      port,
+      extraHandlers: [statsRequestHandler({ dir: config.statsDir })],
     });
-    const opsPerMinute = intFlag('demo', 'ops-per-minute', values['ops-per-minute']);
-    const duration = durationFlag('demo', 'duration', values.duration);
-    const seed = intFlag('demo', 'seed', values.seed, 0);
-    const progress = new ProgressReporter(io, progressMode(io, values), 'demo', 'notifications');
+    let url: string;
+    try {
+      ({ url } = await server.start());
+    } catch (e) {
+      await runtime.close();
+      throw e;
+    }
+    const say = (text: string): void => {
+      if (mode !== 'quiet') io.stderr.write(text);
+    };
+    await writeAll(io.stdout, `waymark demo serving on ${url} (store ${config.storeUrl})\n`);
 
-    const distiller = Distiller.load(BUNDLED_DEFINITIONS);
-    const start = DEMO_START;
-    const generator = new EventGenerator({
-      scenario: openstackScenario(),
-      opsPerHour: opsPerMinute * 60,
-      seed,
-      start,
-      duration,
-    });
-
-    const byType = new Map<string, number>();
-    let notifications = 0;
-    let bytes = 0;
-    let distilled = 0;
-    let noDefinition = 0;
-    let bad = 0;
-    let distillMs = 0;
+    const start = Instant.parse('2026-01-01T00:00:00Z');
+    const faults = { drop: 0.01, dup: 0.01, reorder: 30 * US_PER_SECOND };
+    const next = merge([
+      new EventGenerator({
+        scenario: openstackScenario(),
+        opsPerHour: opsPerMinute * 60,
+        seed,
+        start,
+        duration,
+        faults,
+      }),
+      new EventGenerator({
+        scenario: testrunScenario(),
+        opsPerHour: opsPerMinute * 15,
+        seed: seed + 1,
+        start,
+        duration,
+        faults,
+      }),
+    ]);
     const t0 = performance.now();
-    for (const g of generator) {
-      notifications++;
-      bytes += g.line.length + 1;
-      const d0 = performance.now();
-      const out = distiller.distillLine(g.line, new Instant(g.received));
-      distillMs += performance.now() - d0;
-      if (out.status === 'event') {
-        distilled++;
-        byType.set(out.event.event_type, (byType.get(out.event.event_type) ?? 0) + 1);
-      } else if (out.status === 'no_definition') noDefinition++;
-      else bad++;
-      if ((notifications & 1023) === 0) {
-        // Progress by simulated time: the share of the window already generated.
-        const fraction = (g.emitted - start.us) / duration;
-        progress.update({
-          done: notifications,
-          total: fraction > 0 ? Math.round(notifications / fraction) : undefined,
+    let sent = 0;
+    let lastReport = 0;
+    const report = async (final: boolean): Promise<void> => {
+      const h = (await runtime.health()) as { streams: Record<string, number>; clock: { now: string } };
+      const streams = Object.entries(h.streams)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ');
+      const build = runtime.meters().find((m) => m.name === 'build_seconds');
+      if (mode === 'json') {
+        io.stderr.write(
+          JSON.stringify({ demo: 'progress', sent, clock: h.clock.now, streams: h.streams, final }) + '\n',
+        );
+      } else {
+        say(
+          `${h.clock.now.slice(0, 19)}Z  sent ${sent}  streams: ${streams || 'none'}` +
+            (build ? `  build_seconds p50 ${build.p50?.toFixed(1)} s (${build.count})` : '') +
+            '\n',
+        );
+      }
+    };
+    const abort = new AbortController();
+    const onSigint = (): void => abort.abort();
+    process.once('SIGINT', onSigint);
+    try {
+      let batch: string[] = [];
+      let g = next();
+      while (g !== undefined && !abort.signal.aborted) {
+        const due = (g.received - start.us) / US_PER_SECOND / speed;
+        const elapsed = (performance.now() - t0) / 1000;
+        if (due > elapsed || batch.length >= 500) {
+          if (batch.length > 0) {
+            const res = await fetch(`${url}/v1/notifications`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-ndjson' },
+              body: batch.join('\n'),
+            });
+            await res.arrayBuffer();
+            sent += batch.length;
+            batch = [];
+          }
+          if (performance.now() - lastReport > 1000) {
+            lastReport = performance.now();
+            await report(false);
+          }
+          if (due > elapsed) await sleep(Math.min(250, (due - elapsed) * 1000));
+          continue;
+        }
+        batch.push(g.line);
+        g = next();
+      }
+      if (batch.length > 0) {
+        const res = await fetch(`${url}/v1/notifications`, { method: 'POST', body: batch.join('\n') });
+        await res.arrayBuffer();
+        sent += batch.length;
+      }
+      await runtime.engine.idle();
+      await report(true);
+      const meters = runtime.meters();
+      await writeAll(
+        io.stdout,
+        `\n${sent} notifications sent. Meters:\n${meters.length > 0 ? meterTable(meters) : 'none yet\n'}` +
+          `\nTry: curl ${url}/v1/streams?state=active | waymark streams --server ${url} | waymark meters --server ${url}\n` +
+          `mmstats: ${runtime.statsPath ?? '-'}   Prometheus: ${url}/metrics\n`,
+      );
+      if (values.exit !== true && !abort.signal.aborted) {
+        await writeAll(io.stdout, `still serving on ${url}; Ctrl-C stops\n`);
+        await new Promise<void>((r) => {
+          abort.signal.addEventListener('abort', () => r());
+          process.once('SIGTERM', () => r());
         });
       }
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+      await server.close();
+      await runtime.close();
+      say(log.summary());
     }
-    const totalMs = performance.now() - t0;
-    progress.finish({ done: notifications });
-
-    const kinds = new Map<string, KindSummary>();
-    const truth: TruthRecord[] = generator.truth();
-    for (const op of truth) {
-      const k = kinds.get(op.kind) ?? { count: 0, completed: 0, failed: 0, durations: [] };
-      k.count++;
-      if (op.outcome === 'completed') k.completed++;
-      if (op.outcome === 'failed') k.failed++;
-      if (op.duration_s !== null && op.outcome === 'completed') k.durations.push(op.duration_s);
-      kinds.set(op.kind, k);
-    }
-    const generateMs = totalMs - distillMs;
-
-    if (values.json === true) {
-      io.stdout.write(
-        JSON.stringify({
-          duration_s: duration / 1e6,
-          ops_per_minute: opsPerMinute,
-          seed,
-          notifications,
-          bytes,
-          operations: truth.length,
-          generate_per_s: Math.round(notifications / (generateMs / 1000)),
-          distill_per_s: Math.round(notifications / (distillMs / 1000)),
-          distilled,
-          no_definition: noDefinition,
-          bad,
-          events_by_type: Object.fromEntries([...byType].sort()),
-          operations_by_kind: Object.fromEntries(
-            [...kinds]
-              .sort()
-              .map(([kind, s]) => [kind, { count: s.count, completed: s.completed, failed: s.failed }]),
-          ),
-        }) + '\n',
-      );
-      return 0;
-    }
-
-    const out: string[] = [];
-    out.push(
-      `waymark demo: ${formatDuration(duration)} of OpenStack traffic at ${opsPerMinute} operations/minute (seed ${seed}), distilled with the bundled definitions`,
-      '',
-      `generated  ${num(notifications)} notifications (${num(bytes / 1e6, 1)} MB) from ${num(truth.length)} operations in ${num(generateMs / 1000, 2)} s (${num(notifications / (generateMs / 1000))}/s)`,
-      `distilled  ${num(distilled)} events in ${num(distillMs / 1000, 2)} s (${num(notifications / (distillMs / 1000))}/s); no definition ${num(noDefinition)}; bad ${num(bad)}`,
-      '',
-    );
-    out.push('durations: completed operations, seconds from first to last notification (ground truth)', '');
-    const kindRows = [...kinds].sort((a, b) => b[1].count - a[1].count);
-    out.push(
-      renderTable(
-        ['operation', 'count', 'completed', 'failed', 'unfinished', 'mean s', 'p50 s', 'p90 s', 'max s'],
-        kindRows.map(([kind, s]) => {
-          const sorted = s.durations.slice().sort((a, b) => a - b);
-          const mean = sorted.reduce((x, y) => x + y, 0) / sorted.length;
-          return [
-            kind,
-            num(s.count),
-            num(s.completed),
-            num(s.failed),
-            num(s.count - s.completed - s.failed),
-            num(mean, 1),
-            num(percentile(sorted, 50), 1),
-            num(percentile(sorted, 90), 1),
-            num(sorted[sorted.length - 1] ?? NaN, 1),
-          ];
-        }),
-      ),
-      '',
-    );
-    const types = [...byType].sort((a, b) => b[1] - a[1]);
-    const rest = types.slice(TOP_EVENT_TYPES);
-    const typeRows = types.slice(0, TOP_EVENT_TYPES).map(([type, n]) => [type, num(n)]);
-    if (rest.length > 0) {
-      typeRows.push([`(${rest.length} more types)`, num(rest.reduce((sum, [, n]) => sum + n, 0))]);
-    }
-    out.push(renderTable(['event type', 'events'], typeRows));
-    io.stdout.write(out.join('\n') + '\n');
     return 0;
   },
 };
+
 export default command;

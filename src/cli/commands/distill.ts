@@ -1,11 +1,11 @@
-import { createReadStream, createWriteStream, openSync, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { BUNDLED_DEFINITIONS, Distiller, type TraitPluginFactory } from '../../distill/index.js';
 import { WaymarkError } from '../../model/errors.js';
 import { OUTPUT_FLAGS, parseFlags, writeAll, type CliIO, type Command } from '../command.js';
 import { ProgressReporter, progressMode } from '../progress.js';
+import { chunksOf, openInput } from '../input.js';
 
 const FLAGS = {
   definitions: { type: 'string', short: 'd', multiple: true },
@@ -72,34 +72,6 @@ async function loadPlugins(
     }
   }
   return out;
-}
-
-function openInput(io: CliIO, input: string | undefined): Readable {
-  if (input === undefined || input === '-') {
-    io.stdin.setEncoding('utf8');
-    return io.stdin;
-  }
-  const path = resolve(io.cwd, input);
-  try {
-    if (statSync(path).isDirectory()) throw new WaymarkError(`cannot read input ${input}: it is a directory`);
-  } catch (cause) {
-    if (cause instanceof WaymarkError) throw cause;
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new WaymarkError(
-      `cannot read input ${input}: ${code === 'ENOENT' ? 'no such file' : (cause as Error).message}`,
-      { cause },
-    );
-  }
-  return createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
-}
-
-/** The input's text chunks; a read error becomes a WaymarkError naming the input. */
-async function* chunksOf(input: Readable, name: string): AsyncGenerator<string> {
-  try {
-    for await (const chunk of input) yield typeof chunk === 'string' ? chunk : String(chunk);
-  } catch (cause) {
-    throw new WaymarkError(`cannot read input ${name}: ${(cause as Error).message}`, { cause });
-  }
 }
 
 function openDeadLetters(io: CliIO, file: string): WriteStream {

@@ -1,0 +1,352 @@
+import { dirname } from 'node:path';
+import { Distiller } from '../distill/distiller.js';
+import { eventClock, wallClock, type EngineClock } from '../engine/clock.js';
+import { Engine, type EngineLogger } from '../engine/engine.js';
+import { explainEvent } from '../engine/explain.js';
+import type { EngineInstruments } from '../engine/instruments.js';
+import type { TriggerDefinition } from '../engine/trigger.js';
+import { loadTriggerDefinitions } from '../engine/trigger-definitions.js';
+import type { WaymarkConfig } from '../config/waymark-config.js';
+import { ConfigError, type ConfigProblem } from '../config/config-error.js';
+import { eventFromJSON, type WaymarkEvent } from '../model/event.js';
+import { Instant } from '../model/instant.js';
+import type { HandlerSpec, NotificationPublisher, PipelineDefinition } from '../pipeline/handler.js';
+import { BUILTIN_HANDLERS } from '../pipeline/handlers/index.js';
+import { MeterRegistry } from '../pipeline/meter-registry.js';
+import { checkTriggerPipelines, loadPipelineDefinitions } from '../pipeline/pipeline-definitions.js';
+import { runPipeline } from '../pipeline/run-pipeline.js';
+import { loadUserHandlerSpec } from '../pipeline/user-handler.js';
+import type { ExplainEntry, IngestReport, MeterJSON, ServerBackend } from '../server/backend.js';
+import { openStore } from '../store/open-store.js';
+import { engineStats, pipelineMeterNames, type EngineStats } from '../stats/engine-stats.js';
+import type { DeadLetter, Store } from '../store/store.js';
+
+/** Dead-letter payloads are cut to this many characters. */
+const MAX_PAYLOAD = 64 * 1024;
+const MAX_REASONS = 10;
+
+export interface RuntimeOptions {
+  config: WaymarkConfig;
+  /** Overrides the config's clock. */
+  clock?: 'wall' | 'event';
+  /** An already open store (backtest's scratch store); otherwise the config's URL is opened. */
+  store?: Store;
+  /** Overrides the config's triggers (backtest). */
+  triggerFiles?: readonly string[];
+  pipelineFiles?: readonly string[];
+  instruments?: EngineInstruments;
+  publisher?: NotificationPublisher;
+  log?: EngineLogger;
+  cwd?: string;
+  /** Called after each commit with its meter samples (after the registry has them). */
+  onMeterSamples?: (samples: readonly { meter: string; kind: 'sample' | 'count'; value: number }[]) => void;
+  /**
+   * Backtest: handlers with outside side effects (webhook, publish, user
+   * modules) run `handleEvents` but their `commit()` is skipped; logger, meter,
+   * count and usage run as usual (their effects stay in the scratch store).
+   */
+  dryRun?: boolean;
+  /** Publish the engine's health and the pipeline meters through an mmstats file in the config's stats dir. */
+  publishStats?: boolean;
+}
+
+/** Built-in handlers whose commit touches nothing outside waymark. */
+const SIDE_EFFECT_FREE = new Set(['logger', 'meter', 'count', 'usage']);
+
+function dryRun(spec: HandlerSpec): HandlerSpec {
+  if (SIDE_EFFECT_FREE.has(spec.name)) return spec;
+  return {
+    name: spec.name,
+    validate: (params) => spec.validate(params),
+    create(params, context) {
+      const h = spec.create(params, context);
+      return {
+        name: h.name,
+        handleEvents: (events, env) => h.handleEvents(events, env),
+        commit() {
+          context.log.info(`dry run: ${h.name} commit skipped`, { stream: context.stream.id });
+        },
+        rollback: () => h.rollback(),
+      };
+    },
+  };
+}
+
+/**
+ * The composition root: config -> distiller, triggers, pipelines, store,
+ * meters and the engine, wired together; implements the HTTP server's backend.
+ */
+export class Runtime implements ServerBackend {
+  private closed = false;
+  private constructor(
+    readonly config: WaymarkConfig,
+    readonly distiller: Distiller,
+    readonly triggers: readonly TriggerDefinition[],
+    readonly pipelines: ReadonlyMap<string, PipelineDefinition>,
+    readonly store: Store,
+    readonly engine: Engine,
+    readonly meterRegistry: MeterRegistry,
+    private readonly ownsStore: boolean,
+    readonly warnings: readonly ConfigProblem[],
+    private readonly stats: EngineStats | undefined,
+  ) {}
+
+  /** The mmstats file this runtime publishes, if any. */
+  get statsPath(): string | undefined {
+    return this.stats?.path;
+  }
+
+  /** Load everything the config names (every problem reported at once), open the store, start the engine. */
+  static async open(options: RuntimeOptions): Promise<Runtime> {
+    const { config } = options;
+    const loaded = await loadDefinitions(
+      config,
+      options.triggerFiles,
+      options.pipelineFiles,
+      options.dryRun === true,
+    );
+    const store = options.store ?? (await openStore(config.storeUrl, { cwd: options.cwd ?? process.cwd() }));
+    let published: EngineStats | undefined;
+    try {
+      if (options.publishStats === true) {
+        published = engineStats({ dir: config.statsDir, ...pipelineMeterNames(loaded.pipelines.values()) });
+      }
+      const stats = published;
+      const meterRegistry = new MeterRegistry();
+      meterRegistry.apply(await store.meterSamples());
+      const clockMode = options.clock ?? config.clock;
+      const clock: EngineClock = clockMode === 'event' ? eventClock(config.latenessSeconds) : wallClock();
+      const log = options.log;
+      const engine = new Engine({
+        store,
+        triggers: loaded.triggers,
+        pipelines: loaded.pipelines,
+        clock,
+        retry: { maxAttempts: config.retry.maxAttempts, backoffSeconds: config.retry.backoffSeconds },
+        batchSize: config.batchSize,
+        instruments: options.instruments ?? stats?.instruments,
+        onMeterSamples: (samples) => {
+          meterRegistry.apply(samples);
+          stats?.record(samples);
+          options.onMeterSamples?.(samples);
+        },
+        log,
+        executePipeline: async (definition, events, stream, signal) => {
+          const r = await runPipeline(definition, events, {
+            stream,
+            publisher: options.publisher,
+            log: log ?? { info() {}, warn() {} },
+            signal,
+            timeoutMs: config.pipelineTimeoutSeconds * 1000,
+          });
+          return r.status === 'committed'
+            ? { status: 'committed', samples: r.samples, emitted: r.emitted }
+            : { status: 'error', error: `${r.handler} (${r.phase}): ${r.error}` };
+        },
+      });
+      await engine.start();
+      return new Runtime(
+        config,
+        loaded.distiller,
+        loaded.triggers,
+        loaded.pipelines,
+        store,
+        engine,
+        meterRegistry,
+        options.store === undefined,
+        loaded.warnings,
+        stats,
+      );
+    } catch (e) {
+      published?.close();
+      if (options.store === undefined) await store.close();
+      throw e;
+    }
+  }
+
+  async ingestNotifications(
+    items: readonly unknown[],
+    source: string,
+    raw?: readonly string[],
+  ): Promise<IngestReport> {
+    const received = Instant.now();
+    const events: WaymarkEvent[] = [];
+    const dead: DeadLetter[] = [];
+    const reasons: string[] = [];
+    let undefinedCount = 0;
+    items.forEach((item, i) => {
+      const out = this.distiller.distill(item, received);
+      if (out.status === 'event') events.push(out.event);
+      else if (out.status === 'no_definition') undefinedCount++;
+      else {
+        dead.push(deadLetter(source, out.reason, raw?.[i] ?? safeStringify(item), received));
+        if (reasons.length < MAX_REASONS) reasons.push(`item ${i}: ${out.reason}`);
+      }
+    });
+    const r = await this.engine.ingest(events, dead);
+    return {
+      received: items.length,
+      accepted: r.accepted,
+      duplicates: r.duplicates,
+      undefined: undefinedCount,
+      deadLettered: dead.length,
+      reasons,
+    };
+  }
+
+  async ingestEvents(
+    items: readonly unknown[],
+    source: string,
+    raw?: readonly string[],
+  ): Promise<IngestReport> {
+    const received = Instant.now();
+    const events: WaymarkEvent[] = [];
+    const dead: DeadLetter[] = [];
+    const reasons: string[] = [];
+    items.forEach((item, i) => {
+      try {
+        events.push(eventFromJSON(item));
+      } catch (e) {
+        const reason = (e as Error).message;
+        dead.push(deadLetter(source, reason, raw?.[i] ?? safeStringify(item), received));
+        if (reasons.length < MAX_REASONS) reasons.push(`item ${i}: ${reason}`);
+      }
+    });
+    const r = await this.engine.ingest(events, dead);
+    return {
+      received: items.length,
+      accepted: r.accepted,
+      duplicates: r.duplicates,
+      undefined: 0,
+      deadLettered: dead.length,
+      reasons,
+    };
+  }
+
+  async deadLetter(payloads: readonly { payload: string; reason: string }[], source: string): Promise<void> {
+    const received = Instant.now();
+    await this.engine.ingest(
+      [],
+      payloads.map((p) => deadLetter(source, p.reason, p.payload, received)),
+    );
+  }
+
+  meters(): MeterJSON[] {
+    return this.meterRegistry.snapshot();
+  }
+
+  deleteStream(id: number): Promise<boolean> {
+    return this.engine.deleteStream(id);
+  }
+
+  resetStream(id: number): Promise<boolean> {
+    return this.engine.resetStream(id);
+  }
+
+  async explain(messageId: string): Promise<ExplainEntry[] | undefined> {
+    const event = await this.store.getEvent(messageId);
+    if (event === undefined) return undefined;
+    const streamIds = await this.store.streamsOfEvent(messageId);
+    const byTrigger = new Map<string, number[]>();
+    for (const id of streamIds) {
+      const s = await this.store.getStream(id);
+      if (s === undefined) continue;
+      const list = byTrigger.get(s.trigger) ?? [];
+      list.push(id);
+      byTrigger.set(s.trigger, list);
+    }
+    return explainEvent(this.triggers, event).map((e) => ({ ...e, streams: byTrigger.get(e.trigger) ?? [] }));
+  }
+
+  async health(): Promise<Record<string, unknown>> {
+    return {
+      status: 'ok',
+      store: this.store.name,
+      clock: { mode: this.engine.clock.mode, now: this.engine.clock.now().toISOString() },
+      streams: this.engine.stateCounts(),
+      dead_letters: await this.store.countDeadLetters(),
+      triggers: this.triggers.map((t) => t.name),
+    };
+  }
+
+  /** Close the engine, then the store (when this runtime opened it). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.engine.close();
+    this.stats?.close();
+    if (this.ownsStore) await this.store.close();
+  }
+}
+
+function deadLetter(source: string, reason: string, payload: string, received: Instant): DeadLetter {
+  return {
+    source,
+    reason,
+    payload: payload.length > MAX_PAYLOAD ? payload.slice(0, MAX_PAYLOAD) : payload,
+    received,
+  };
+}
+
+function safeStringify(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** The distiller, triggers and pipelines of a config; every problem of every file in one ConfigError. */
+export async function loadDefinitions(
+  config: WaymarkConfig,
+  triggerFiles?: readonly string[],
+  pipelineFiles?: readonly string[],
+  dry = false,
+): Promise<{
+  distiller: Distiller;
+  triggers: TriggerDefinition[];
+  pipelines: Map<string, PipelineDefinition>;
+  warnings: ConfigProblem[];
+}> {
+  const problems: ConfigProblem[] = [];
+  const attempt = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        problems.push(...e.problems);
+        return undefined;
+      }
+      throw e;
+    }
+  };
+  const registry = new Map<string, HandlerSpec>(BUILTIN_HANDLERS);
+  for (const [name, spec] of Object.entries(config.handlerModules)) {
+    if ('builtin' in spec) {
+      const builtin = BUILTIN_HANDLERS.get(spec.builtin);
+      if (builtin !== undefined) registry.set(name, builtin);
+    } else {
+      try {
+        registry.set(name, await loadUserHandlerSpec(name, spec.module, spec.exportName));
+      } catch (e) {
+        problems.push({
+          file: config.file ?? '<default config>',
+          path: `pipeline_handlers.${name}`,
+          message: (e as Error).message,
+        });
+      }
+    }
+  }
+  if (dry) for (const [name, spec] of registry) registry.set(name, dryRun(spec));
+  const distiller = attempt(() => Distiller.load(config.distillerFiles, { catchAll: config.catchAll }));
+  const trig = attempt(() => loadTriggerDefinitions(triggerFiles ?? config.triggerFiles));
+  const pipelines = attempt(() => loadPipelineDefinitions(pipelineFiles ?? config.pipelineFiles, registry));
+  if (trig && pipelines) problems.push(...checkTriggerPipelines(trig.triggers, pipelines));
+  if (problems.length > 0 || !distiller || !trig || !pipelines) throw new ConfigError(problems);
+  return { distiller, triggers: trig.triggers, pipelines, warnings: trig.warnings };
+}
+
+/** Where relative paths of a runtime resolve. */
+export function configDir(config: WaymarkConfig): string {
+  return config.file === undefined ? process.cwd() : dirname(config.file);
+}
