@@ -40,7 +40,7 @@ export interface EngineOptions {
   clock: EngineClock;
   /** Failed pipelines: at most `maxAttempts` runs, waiting `backoffSeconds · 2^(n-1)` after the n-th failure. */
   retry?: { maxAttempts: number; backoffSeconds: number };
-  /** Events per store commit (default 2,000). */
+  /** Events per store commit (default 5,000). */
   batchSize?: number;
   /** Events waiting for a commit before `ingest` waits (default 50,000). */
   maxPending?: number;
@@ -87,6 +87,9 @@ interface FinishedRun {
   finished: Instant;
 }
 
+/** Commits written at once while the next batch is prepared. */
+const MAX_COMMITS_IN_FLIGHT = 2;
+
 const SILENT: EngineLogger = { info() {}, warn() {}, error() {} };
 
 /**
@@ -127,13 +130,15 @@ export class Engine {
   private readonly maxPending: number;
   private readonly concurrency: number;
   private started = false;
+  private closing = false;
+  private readonly commitQueue: Promise<void>[] = [];
 
   constructor(private readonly options: EngineOptions) {
     this.book = new StreamBook(options.triggers, options.retry ?? { maxAttempts: 5, backoffSeconds: 10 });
     this.seen = new SeenIds(options.dedupeWindowSeconds ?? 86_400);
     this.instruments = options.instruments ?? NO_INSTRUMENTS;
     this.log = options.log ?? SILENT;
-    this.batchSize = options.batchSize ?? 2000;
+    this.batchSize = options.batchSize ?? 5000;
     this.maxPending = options.maxPending ?? 50_000;
     this.concurrency = options.pipelineConcurrency ?? 8;
   }
@@ -251,15 +256,18 @@ export class Engine {
 
   /** Stop: wait for the commit in progress, abort running pipelines (they re-run after a restart). Idempotent. */
   async close(): Promise<void> {
-    if (this.stopped === undefined) this.stopped = new EngineStoppedError('the engine is closed');
+    this.closing = true;
     this.abort.abort();
     if (this.timer) clearTimeout(this.timer);
     while (this.looping) await new Promise((r) => setTimeout(r, 5));
+    await Promise.allSettled(this.commitQueue);
+    this.stopped ??= new EngineStoppedError('the engine is closed');
     this.failPending(this.stopped);
   }
 
   private throwIfStopped(): void {
     if (this.stopped) throw this.stopped;
+    if (this.closing) throw new EngineStoppedError('the engine is closing');
   }
 
   private command(run: Command): Promise<void> {
@@ -281,7 +289,8 @@ export class Engine {
       this.commands.length === 0 &&
       this.finished.length === 0 &&
       this.running === 0 &&
-      this.runQueue.length === 0
+      this.runQueue.length === 0 &&
+      this.commitQueue.length === 0
     );
   }
 
@@ -300,14 +309,12 @@ export class Engine {
         await this.flushOnce();
       }
     } catch (cause) {
-      this.stopped = new EngineStoppedError(`the engine stopped: ${(cause as Error).message}`, { cause });
-      this.log.error(this.stopped.message);
-      this.failPending(this.stopped);
+      this.fail(cause);
     } finally {
       this.looping = false;
     }
     this.armTimer();
-    if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+    this.settle();
   }
 
   private dueNow(): boolean {
@@ -387,12 +394,6 @@ export class Engine {
       }
       for (const p of taken) for (const d of p.deadLetters) batch.deadLetters.push(d);
       this.book.processDue(clock.now(), batch);
-
-      if (!batch.empty) {
-        const t0 = performance.now();
-        await this.options.store.commit(batch.toStoreBatch());
-        this.instruments.storeBatch(batch.events.length, performance.now() - t0);
-      }
     } catch (e) {
       for (const p of taken) p.reject(e);
       for (const c of commands) c.done(e);
@@ -402,13 +403,51 @@ export class Engine {
     this.pendingEvents -= n;
     for (const w of this.spaceWaiters.splice(0)) w();
 
+    // Commits are pipelined: the next batch is prepared while this one is written
+    // (the store applies them in order). Acknowledgements wait for their commit.
+    const t0 = performance.now();
+    const committed = (
+      batch.empty ? Promise.resolve() : this.options.store.commit(batch.toStoreBatch())
+    ).then(
+      () => {
+        if (this.stopped) {
+          // An earlier commit failed: this one is durable, but say so conservatively (a resend is a duplicate).
+          for (const p of taken) p.reject(this.stopped);
+          for (const c of commands) c.done(this.stopped);
+          return;
+        }
+        this.afterCommit(batch, taken, commands, errors, performance.now() - t0);
+      },
+      (e: unknown) => {
+        for (const p of taken) p.reject(e);
+        for (const c of commands) c.done(e);
+        this.fail(e);
+      },
+    );
+    this.commitQueue.push(committed);
+    void committed.finally(() => {
+      const i = this.commitQueue.indexOf(committed);
+      if (i >= 0) void this.commitQueue.splice(i, 1);
+      this.settle();
+    });
+    if (this.commitQueue.length >= MAX_COMMITS_IN_FLIGHT) await this.commitQueue[0];
+  }
+
+  private afterCommit(
+    batch: BatchBuilder,
+    taken: readonly PendingIngest[],
+    commands: readonly { done(e?: unknown): void }[],
+    errors: number,
+    ms: number,
+  ): void {
+    const ins = this.instruments;
+    if (!batch.empty) ins.storeBatch(batch.events.length, ms);
     let dup = 0;
     for (const p of taken) {
       dup += p.result.duplicates;
       p.resolve(p.result);
     }
     for (const c of commands) c.done();
-    const ins = this.instruments;
     if (batch.events.length > 0) ins.eventsIn(batch.events.length);
     if (dup > 0) ins.duplicates(dup);
     if (batch.deadLetters.length > 0) ins.deadLetters(batch.deadLetters.length);
@@ -417,9 +456,21 @@ export class Engine {
     if (errors > 0) ins.pipelineErrors(errors);
     if (batch.meterSamples.length > 0) this.options.onMeterSamples?.(batch.meterSamples);
     if (!batch.empty) ins.streamStates(this.book.stateCounts());
-
     for (const r of batch.runs) this.runQueue.push(r);
     this.launchRuns();
+  }
+
+  /** Stop after a failed commit: everything not acknowledged is rejected (fail-stop; restart resumes from the store). */
+  private fail(cause: unknown): void {
+    if (this.stopped) return;
+    this.stopped = new EngineStoppedError(`the engine stopped: ${(cause as Error).message}`, { cause });
+    this.log.error(this.stopped.message);
+    this.failPending(this.stopped);
+  }
+
+  /** Wake idle waiters when nothing is left to do. */
+  private settle(): void {
+    if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   /** Ids older than the in-memory window may still be stored: ask the store about those. */
@@ -468,7 +519,8 @@ export class Engine {
       }
     }
     this.running--;
-    if (this.stopped) return;
+    // Shutting down: the run was aborted; the stream stays firing/expiring in the store and re-runs at the next start.
+    if (this.stopped || this.closing) return this.settle();
     this.finished.push({ request, outcome, started, finished: Instant.now() });
     this.launchRuns();
     this.kick();

@@ -123,7 +123,6 @@ export class Runtime implements ServerBackend {
         pipelines: loaded.pipelines,
         clock,
         retry: { maxAttempts: config.retry.maxAttempts, backoffSeconds: config.retry.backoffSeconds },
-        batchSize: config.batchSize,
         instruments: options.instruments ?? stats?.instruments,
         onMeterSamples: (samples) => {
           meterRegistry.apply(samples);

@@ -41,7 +41,7 @@ and expire, pipelines run. Bad lines go to the store's dead letters.
 Exit codes: 0 done (bad lines are counted and kept as dead letters), 2 bad flags or config.`;
 
 const CHUNK = 1000;
-const IN_FLIGHT = 4;
+const IN_FLIGHT = 16;
 const nf = new Intl.NumberFormat('en-US');
 
 const command: Command = {
