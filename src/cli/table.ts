@@ -11,3 +11,8 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
       .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
+
+/** {@link renderTable} ending with a newline, ready to write. */
+export function tableText(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return renderTable(header, rows) + '\n';
+}

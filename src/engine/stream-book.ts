@@ -170,6 +170,17 @@ export class StreamBook {
       if (values === undefined || typeof values === 'string') continue;
       const key = streamKey(trigger.name, values);
       let s = this.byKey.get(key);
+      if (
+        s !== undefined &&
+        s.state === 'active' &&
+        s.expireAt !== null &&
+        event.timestamp.us > s.expireAt.us
+      ) {
+        // The event is later than the stream's expiration: in event time the stream expired
+        // before it, even if the clock (held back by the allowed lateness) has not got there.
+        this.advance(s, now, batch);
+        s = undefined;
+      }
       if (s === undefined) {
         s = new LiveStream(this.nextId++, trigger, key, values, event.timestamp, now);
         this.live.set(s.id, s);
@@ -193,30 +204,34 @@ export class StreamBook {
     while (this.timers.peekKey() <= now.us) {
       const entry = this.timers.pop() as { stream: LiveStream; at: number };
       if (!this.isCurrent(entry)) continue;
-      const s = entry.stream;
-      s.scheduledUs = NaN;
-      const trigger = s.trigger;
-      if (s.state === 'ready' || s.state === 'active') {
-        this.byKey.delete(s.key);
-        const fire = s.state === 'ready';
-        const pipeline = fire ? trigger.firePipeline : trigger.expirePipeline;
-        if (pipeline === undefined) {
-          this.complete(s, fire ? 'fired' : 'expired', now, batch);
-          if (fire) batch.fired++;
-          else batch.expired++;
-          continue;
-        }
-        s.state = fire ? 'firing' : 'expiring';
-        s.attempts = 1;
-      } else {
-        s.state = s.state === 'error' ? 'firing' : 'expiring';
-        s.attempts++;
-      }
-      s.retryAt = null;
-      s.updatedAt = now;
-      batch.dirty.add(s);
-      batch.runs.push(this.runRequest(s));
+      entry.stream.scheduledUs = NaN;
+      this.advance(entry.stream, now, batch);
     }
+  }
+
+  /** A due stream moves on: ready -> firing, active -> expiring, error -> retry (or completed without a pipeline). */
+  private advance(s: LiveStream, now: Instant, batch: BatchBuilder): void {
+    const trigger = s.trigger;
+    if (s.state === 'ready' || s.state === 'active') {
+      this.byKey.delete(s.key);
+      const fire = s.state === 'ready';
+      const pipeline = fire ? trigger.firePipeline : trigger.expirePipeline;
+      if (pipeline === undefined) {
+        this.complete(s, fire ? 'fired' : 'expired', now, batch);
+        if (fire) batch.fired++;
+        else batch.expired++;
+        return;
+      }
+      s.state = fire ? 'firing' : 'expiring';
+      s.attempts = 1;
+    } else {
+      s.state = s.state === 'error' ? 'firing' : 'expiring';
+      s.attempts++;
+    }
+    s.retryAt = null;
+    s.updatedAt = now;
+    batch.dirty.add(s);
+    batch.runs.push(this.runRequest(s));
   }
 
   /** Record how a run ended; a committed run completes the stream, a failed one schedules a retry (bounded). */

@@ -376,3 +376,24 @@ test('explain names the first failing condition per trigger', () => {
   assert.equal(audit?.matched, true);
   assert.equal((audit?.distinguished_by as Record<string, unknown>)['instance_id'], 'i-12');
 });
+
+test('an event later than a stream’s expiration does not join it, even while lateness holds the clock back', async () => {
+  const { engine, store, runs } = await harness({ clock: eventClock(6 * 3600) });
+  await engine.start();
+  await engine.ingest([ev('compute.instance.create.start', 'i-13', 0)]);
+  await engine.ingest([ev('compute.instance.create.end', 'i-13', 5 * 3600)]);
+  await engine.idle();
+  assert.deepEqual(
+    runs.map((r) => [r.stream.kind, r.events.length]),
+    [['expire', 1]],
+  );
+  const streams = (await store.queryStreams({ trigger: 'build_time' })).items;
+  assert.deepEqual(
+    streams.map((s) => [s.outcome, s.eventCount]),
+    [
+      ['expired', 1],
+      [null, 1],
+    ],
+  );
+  await engine.close();
+});

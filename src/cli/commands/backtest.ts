@@ -9,7 +9,7 @@ import { CONFIG_FLAGS, resolveConfig } from '../config-flags.js';
 import { OUTPUT_FLAGS, UsageError, intFlag, parseFlags, writeAll, type Command } from '../command.js';
 import { ProgressReporter, progressMode } from '../progress.js';
 import { cliLogger } from '../cli-logger.js';
-import { renderTable } from '../table.js';
+import { tableText as table } from '../table.js';
 
 const FLAGS = {
   ...CONFIG_FLAGS,
@@ -145,7 +145,7 @@ const command: Command = {
         await writeAll(io.stdout, JSON.stringify(summary) + '\n');
       } else {
         let out = `backtest over ${done} stored events (clock at the end: ${summary.clock})\n\n`;
-        out += renderTable(
+        out += table(
           ['trigger', 'streams', 'fired', 'expired', 'still open'],
           report.map((r) => [
             r.trigger,
@@ -165,7 +165,7 @@ const command: Command = {
         if (meters.length > 0) {
           out +=
             '\n' +
-            renderTable(
+            table(
               ['meter', 'count', 'mean', 'p50', 'p90', 'p99'],
               meters.map((m) => [m.name, String(m.count), fmt(m.mean), fmt(m.p50), fmt(m.p90), fmt(m.p99)]),
             );

@@ -1,7 +1,7 @@
 import type { EventJSON } from '../../server/json-shapes.js';
 import { CLIENT_FLAGS, connectApi } from '../api-client.js';
 import { OUTPUT_FLAGS, UsageError, parseFlags, writeAll, type Command } from '../command.js';
-import { renderTable } from '../table.js';
+import { tableText as table } from '../table.js';
 
 const FLAGS = {
   ...CLIENT_FLAGS,
@@ -67,7 +67,7 @@ const command: Command = {
         let out =
           body.events.length === 0
             ? 'no events\n'
-            : renderTable(
+            : table(
                 ['timestamp', 'event_type', 'message_id', 'traits'],
                 body.events.map((e) => [
                   e.timestamp,

@@ -1,7 +1,7 @@
 import type { MeterJSON } from '../../server/backend.js';
 import { CLIENT_FLAGS, connectApi } from '../api-client.js';
 import { OUTPUT_FLAGS, parseFlags, writeAll, type Command } from '../command.js';
-import { renderTable } from '../table.js';
+import { tableText as table } from '../table.js';
 
 const FLAGS = { ...CLIENT_FLAGS, ...OUTPUT_FLAGS } as const;
 
@@ -15,7 +15,7 @@ const f = (v: number | null): string => (v === null ? '-' : Number.isInteger(v) 
 
 /** The meter table of `waymark meters` and the demo. */
 export function meterTable(meters: readonly MeterJSON[]): string {
-  return renderTable(
+  return table(
     ['meter', 'type', 'count', 'min', 'mean', 'stddev', 'p50', 'p90', 'p99', 'max'],
     meters.map((m) => [
       m.name,

@@ -1,7 +1,7 @@
 import type { StreamJSON, EventJSON } from '../../server/json-shapes.js';
 import { CLIENT_FLAGS, connectApi } from '../api-client.js';
 import { OUTPUT_FLAGS, UsageError, intFlag, parseFlags, writeAll, type Command } from '../command.js';
-import { renderTable } from '../table.js';
+import { tableText as table } from '../table.js';
 
 const FLAGS = {
   ...CLIENT_FLAGS,
@@ -33,7 +33,7 @@ function fmtTime(t: string | null): string {
 }
 
 export function streamRows(streams: readonly StreamJSON[]): string {
-  return renderTable(
+  return table(
     ['id', 'trigger', 'state', 'distinguished by', 'events', 'first', 'last', 'outcome'],
     streams.map((s) => [
       String(s.id),
@@ -79,7 +79,7 @@ const command: Command = {
         }
         let out = streamRows([s]);
         out += `expire_at ${fmtTime(s.expire_at)}  fire_at ${fmtTime(s.fire_at)}  attempts ${s.attempts}${s.last_error ? `  last error: ${s.last_error}` : ''}\n\n`;
-        out += renderTable(
+        out += table(
           ['timestamp', 'event_type', 'message_id'],
           s.events.map((e) => [fmtTime(e.timestamp), e.event_type, e.message_id]),
         );
