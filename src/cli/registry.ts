@@ -35,7 +35,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'stats',
-    summary: 'read mmstats files: slurp, clean',
+    summary: 'read mmstats files: slurp, poll, clean, serve (Prometheus /metrics)',
     load: () => import('./commands/stats.js'),
   },
   {

@@ -206,7 +206,7 @@ const command: Command = {
       await writeAll(
         io.stdout,
         `\n${sent} notifications sent. Meters:\n${meters.length > 0 ? meterTable(meters) : 'none yet\n'}` +
-          `\nTry: curl ${url}/v1/streams?state=active | waymark streams --server ${url} | waymark meters --server ${url}\n` +
+          `\nTry:\n  curl '${url}/v1/streams?state=active'\n  waymark streams --server ${url}\n  waymark meters --server ${url}\n` +
           `mmstats: ${runtime.statsPath ?? '-'}   Prometheus: ${url}/metrics\n`,
       );
       if (values.exit !== true && !abort.signal.aborted) {
