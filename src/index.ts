@@ -85,3 +85,21 @@ export type {
   TruthSink,
   HttpSinkOptions,
 } from './generate/index.js';
+
+// The trigger engine (triggers.md), its Store port and the in-memory store.
+export { Engine, EngineStoppedError, StreamConflictError } from './engine/engine.js';
+export type { EngineOptions, IngestResult, PipelineExecutor, PipelineRunOutcome } from './engine/engine.js';
+export { eventClock, wallClock, type EngineClock } from './engine/clock.js';
+export { loadTriggerDefinitions, parseTriggerDefinitions } from './engine/trigger-definitions.js';
+export type { TriggerDefinition, Criterion, DistinguishingValue } from './engine/trigger.js';
+export { explainEvent, type TriggerExplanation } from './engine/explain.js';
+export { verifyAgainstTruth, DEFAULT_VERIFY_MAPPINGS, type VerifyReport } from './engine/verify.js';
+export { loadPipelineDefinitions, parsePipelineDefinitions } from './pipeline/pipeline-definitions.js';
+export { runPipeline } from './pipeline/run-pipeline.js';
+export { MeterRegistry } from './pipeline/meter-registry.js';
+export { BUILTIN_HANDLERS } from './pipeline/handlers/index.js';
+export type { PipelineHandler, HandlerSpec, HandlerContext, PipelineDefinition } from './pipeline/handler.js';
+export { MemoryStore } from './store/memory/memory-store.js';
+export { openStore } from './store/open-store.js';
+export type { Store, StoreBatch, StreamRecord, StreamState, EventQuery, StreamQuery } from './store/store.js';
+export { loadWaymarkConfig, defaultWaymarkConfig, type WaymarkConfig } from './config/waymark-config.js';
