@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { Socket } from 'node:net';
 import { API_ROUTES } from './api-routes.js';
 import type { ServerBackend } from './backend.js';
+import { InvalidMarkerError, InvalidQueryError } from '../store/store-errors.js';
 import { BackendBusyError, HttpError, ServerStartError } from './errors.js';
 import { errorBody, sendReply, type Reply } from './respond.js';
 import { Router, type ServerLogger } from './router.js';
@@ -101,6 +102,10 @@ export function createServer(options: ApiServerOptions): ApiServer {
         headers: err.headers,
         closeConnection: err.closeConnection,
       };
+    }
+    // The store refuses a query a client wrote (a marker it did not issue, a bad glob): the client's fault.
+    if (err instanceof InvalidMarkerError || err instanceof InvalidQueryError) {
+      return { status: 400, body: errorBody(400, `bad query: ${err.message}`) };
     }
     if (err instanceof BackendBusyError) {
       log.warn(`busy: ${err.message}`, { request: id });
