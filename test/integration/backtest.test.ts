@@ -11,7 +11,7 @@ import { generatedTraffic, tempDir } from './serve-process.js';
 
 const TRIGGERS = `- name: quick_build
   distinguished_by: [instance_id]
-  expiration: '$first + 20s'
+  expiration: '$first + 60s'
   match_criteria:
     - event_type: compute.instance.create.*
   fire_criteria:
@@ -78,13 +78,12 @@ test('waymark backtest: fired/expired agree with an independent count from the s
       await store.close();
     }
 
-    // Independently, replaying the stored events in timestamp order: the event clock stands at
-    // the latest timestamp seen less the lateness (the default config's 60 s); a stream expires
-    // once the clock reaches its expire_at ($first + 20s), fires once it holds a create.start and
-    // a create.end; after either, the instance's next create.* event starts a new stream. At the
-    // end, backtest moves the clock to the latest timestamp.
-    const LATENESS = 60 * US_PER_SECOND;
-    const EXPIRY = 20 * US_PER_SECOND;
+    // Independently, replaying the stored events in timestamp order: a stream expires at its
+    // expire_at ($first + 60s) — an event later than that does not join it, even while the
+    // lateness holds the clock back — and fires once it holds a create.start and a create.end;
+    // after either, the instance's next create.* event starts a new stream. At the end, backtest
+    // moves the clock to the latest timestamp.
+    const EXPIRY = 60 * US_PER_SECOND;
     const latest = Math.max(...events.map((e) => e.timestamp.us));
     const open = new Map<string, { expireAt: number; start: boolean; end: boolean }>();
     let streams = 0;
@@ -94,7 +93,7 @@ test('waymark backtest: fired/expired agree with an independent count from the s
       if (!e.event_type.startsWith('compute.instance.create.')) continue;
       const id = String(e.traits['instance_id']);
       let s = open.get(id);
-      if (s !== undefined && s.expireAt <= e.timestamp.us - LATENESS) {
+      if (s !== undefined && s.expireAt < e.timestamp.us) {
         expired++;
         s = undefined;
       }
@@ -113,7 +112,7 @@ test('waymark backtest: fired/expired agree with an independent count from the s
     for (const s of open.values()) if (s.expireAt <= latest) expired++;
     assert.ok(
       fired > 10 && expired > 10,
-      `a 20 s expiry should split the builds: ${fired} fired, ${expired} expired`,
+      `a 60 s expiry should split the builds: ${fired} fired, ${expired} expired`,
     );
 
     const r = await runCli(['backtest', '--triggers', triggers, '--store', tmp.store, '--json'], '', env);
