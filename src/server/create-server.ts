@@ -47,6 +47,9 @@ export interface ApiServer {
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+/** How much of a refused body is read and thrown away so the client sees the 413. */
+const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+
 const SILENT: ServerLogger = { info() {}, warn() {}, error() {} };
 
 /**
@@ -180,11 +183,39 @@ export function createServer(options: ApiServerOptions): ApiServer {
       return;
     }
     try {
-      sendReply(res, reply, closing);
-      if (reply.closeConnection === true && !req.complete) {
-        // The client is still sending a body we will not read: drop the connection once answered.
+      const expectsContinue = /100-continue/i.test(req.headers['expect'] ?? '');
+      if (reply.closeConnection === true && !req.complete && expectsContinue) {
+        // The client waits for "100 Continue" before sending its body: refuse now, body unsent.
+        sendReply(res, reply, closing);
         res.once('finish', () => req.socket.destroy());
+        return;
       }
+      if (reply.closeConnection === true && !req.complete) {
+        // The client is still sending a body we will not keep. Read and discard the rest (up to
+        // a bound, for at most 10 s), then answer, so the client reads our answer instead of a
+        // reset connection; beyond the bound, drop the connection.
+        const answer = reply;
+        let discarded = 0;
+        let done = false;
+        const finish = (send: boolean): void => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          if (send) sendReply(res, answer, closing);
+          else req.socket.destroy();
+        };
+        const timer = setTimeout(() => finish(false), 10_000);
+        timer.unref();
+        req.on('data', (chunk: Buffer) => {
+          discarded += chunk.length;
+          if (discarded > DISCARD_LIMIT_BYTES) finish(false);
+        });
+        req.once('end', () => finish(true));
+        req.once('error', () => finish(false));
+        req.resume();
+        return;
+      }
+      sendReply(res, reply, closing);
     } catch (err) {
       log.error('could not write a response', { request: id, error: String(err) });
       res.destroy();
