@@ -33,7 +33,7 @@ export async function* chunksOf(input: Readable, name: string): AsyncGenerator<s
   }
 }
 
-/** Lines of the input without their line ends (blank lines included), with their 1-based numbers. */
+/** The input as lines, a chunk at a time, without their line ends (`\n` or `\r\n`); blank lines included. */
 export async function* linesOf(input: Readable, name: string): AsyncGenerator<string[]> {
   let pending = '';
   for await (const chunk of chunksOf(input, name)) {

@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import { Distiller } from '../distill/distiller.js';
 import { eventClock, wallClock, type EngineClock } from '../engine/clock.js';
 import { Engine, type EngineLogger } from '../engine/engine.js';
@@ -319,23 +318,7 @@ export async function loadDefinitions(
       throw e;
     }
   };
-  const registry = new Map<string, HandlerSpec>(BUILTIN_HANDLERS);
-  for (const [name, spec] of Object.entries(config.handlerModules)) {
-    if ('builtin' in spec) {
-      const builtin = BUILTIN_HANDLERS.get(spec.builtin);
-      if (builtin !== undefined) registry.set(name, builtin);
-    } else {
-      try {
-        registry.set(name, await loadUserHandlerSpec(name, spec.module, spec.exportName));
-      } catch (e) {
-        problems.push({
-          file: config.file ?? '<default config>',
-          path: `pipeline_handlers.${name}`,
-          message: (e as Error).message,
-        });
-      }
-    }
-  }
+  const registry = await handlerRegistry(config, problems);
   if (dry) for (const [name, spec] of registry) registry.set(name, dryRun(spec));
   const distiller = attempt(() => Distiller.load(config.distillerFiles, { catchAll: config.catchAll }));
   const trig = attempt(() => loadTriggerDefinitions(triggerFiles ?? config.triggerFiles));
@@ -345,7 +328,31 @@ export async function loadDefinitions(
   return { distiller, triggers: trig.triggers, pipelines, warnings: trig.warnings };
 }
 
-/** Where relative paths of a runtime resolve. */
-export function configDir(config: WaymarkConfig): string {
-  return config.file === undefined ? process.cwd() : dirname(config.file);
+/**
+ * The built-in handlers plus the config's `pipeline_handlers`: winchester's
+ * Python names map to built-ins, JS modules are loaded (one that cannot be
+ * loaded, or lacks the handler methods, is a problem added to `problems`).
+ */
+export async function handlerRegistry(
+  config: WaymarkConfig,
+  problems: ConfigProblem[],
+): Promise<Map<string, HandlerSpec>> {
+  const registry = new Map<string, HandlerSpec>(BUILTIN_HANDLERS);
+  for (const [name, spec] of Object.entries(config.handlerModules)) {
+    if ('builtin' in spec) {
+      const builtin = BUILTIN_HANDLERS.get(spec.builtin);
+      if (builtin !== undefined) registry.set(name, builtin);
+      continue;
+    }
+    try {
+      registry.set(name, await loadUserHandlerSpec(name, spec.module, spec.exportName));
+    } catch (e) {
+      problems.push({
+        file: config.file ?? '<default config>',
+        path: `pipeline_handlers.${name}`,
+        message: (e as Error).message,
+      });
+    }
+  }
+  return registry;
 }

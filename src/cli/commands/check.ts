@@ -1,13 +1,11 @@
 import { isAbsolute, relative } from 'node:path';
 import { ConfigError, type ConfigProblem } from '../../config/config-error.js';
-import type { WaymarkConfig } from '../../config/waymark-config.js';
 import { Distiller } from '../../distill/index.js';
 import { loadTriggerDefinitions } from '../../engine/trigger-definitions.js';
 import type { TriggerDefinition } from '../../engine/trigger.js';
-import type { HandlerSpec, PipelineDefinition } from '../../pipeline/handler.js';
+import type { PipelineDefinition } from '../../pipeline/handler.js';
 import { checkTriggerPipelines, loadPipelineDefinitions } from '../../pipeline/pipeline-definitions.js';
-import { BUILTIN_HANDLERS } from '../../pipeline/handlers/index.js';
-import { loadUserHandlerSpec } from '../../pipeline/user-handler.js';
+import { handlerRegistry } from '../../runtime/runtime.js';
 import { parseFlags, type CliIO, type Command } from '../command.js';
 import { CONFIG_FLAGS, CONFIG_FLAGS_USAGE, resolveConfig } from '../config-flags.js';
 
@@ -27,35 +25,6 @@ ${CONFIG_FLAGS_USAGE}
   -h, --help              this help
 
 Exit codes: 0 ok (warnings allowed), 2 problems.`;
-
-/**
- * The built-ins plus the config's `pipeline_handlers`: winchester's Python
- * names map to built-ins, JS modules are loaded (a module that cannot be loaded
- * or lacks the handler methods is a problem).
- */
-async function registryFor(
-  config: WaymarkConfig,
-  problems: ConfigProblem[],
-): Promise<Map<string, HandlerSpec>> {
-  const registry = new Map<string, HandlerSpec>(BUILTIN_HANDLERS);
-  for (const [name, where] of Object.entries(config.handlerModules)) {
-    if ('builtin' in where) {
-      const spec = BUILTIN_HANDLERS.get(where.builtin);
-      if (spec !== undefined) registry.set(name, spec);
-      continue;
-    }
-    try {
-      registry.set(name, await loadUserHandlerSpec(name, where.module, where.exportName));
-    } catch (e) {
-      problems.push({
-        file: config.file ?? '<default config>',
-        path: `pipeline_handlers.${name}`,
-        message: (e as Error).message,
-      });
-    }
-  }
-  return registry;
-}
 
 /** Run `fn`, moving the problems of a ConfigError into `problems`. */
 function collect<T>(problems: ConfigProblem[], fn: () => T): T | undefined {
@@ -104,7 +73,7 @@ const command: Command = {
       const loaded = collect(problems, () => loadTriggerDefinitions(config.triggerFiles));
       const triggers: TriggerDefinition[] | undefined = loaded?.triggers;
       if (loaded !== undefined) warnings.push(...loaded.warnings);
-      const registry = await registryFor(config, problems);
+      const registry = await handlerRegistry(config, problems);
       const pipelines: Map<string, PipelineDefinition> | undefined = collect(problems, () =>
         loadPipelineDefinitions(config.pipelineFiles, registry),
       );

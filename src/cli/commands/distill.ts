@@ -5,7 +5,7 @@ import { BUNDLED_DEFINITIONS, Distiller, type TraitPluginFactory } from '../../d
 import { WaymarkError } from '../../model/errors.js';
 import { OUTPUT_FLAGS, parseFlags, writeAll, type CliIO, type Command } from '../command.js';
 import { ProgressReporter, progressMode } from '../progress.js';
-import { chunksOf, openInput } from '../input.js';
+import { linesOf, openInput } from '../input.js';
 
 const FLAGS = {
   definitions: { type: 'string', short: 'd', multiple: true },
@@ -110,9 +110,8 @@ const command: Command = {
       extra: { events: counts.distilled, 'no definition': counts.no_definition, bad: counts.bad },
     });
 
-    const handle = (raw: string): void => {
+    const handle = (line: string): void => {
       lineNumber++;
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (line.trim() === '') return;
       counts.lines++;
       const r = distiller.distillLine(line);
@@ -144,21 +143,13 @@ const command: Command = {
     };
 
     try {
-      let pending = '';
-      for await (const chunk of chunksOf(input, positionals[0] ?? 'stdin')) {
-        const text = pending + chunk;
-        let start = 0;
-        let nl = text.indexOf('\n');
-        while (nl >= 0) {
-          handle(text.slice(start, nl));
-          start = nl + 1;
-          nl = text.indexOf('\n', start);
+      for await (const lines of linesOf(input, positionals[0] ?? 'stdin')) {
+        for (const line of lines) {
+          handle(line);
         }
-        pending = text.slice(start);
         if (out.length >= FLUSH_AT || deadOut.length >= FLUSH_AT) await flush();
         progress.update(snapshot());
       }
-      if (pending !== '') handle(pending);
       await flush();
     } finally {
       if (dead !== undefined) await new Promise<void>((done) => dead.end(done));

@@ -4,7 +4,7 @@ import type { DeadLetter } from '../../store/store.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { CONFIG_FLAGS, resolveConfig } from '../config-flags.js';
 import { OUTPUT_FLAGS, UsageError, durationFlag, parseFlags, writeAll, type Command } from '../command.js';
-import { chunksOf, openInput } from '../input.js';
+import { linesOf, openInput } from '../input.js';
 import { ProgressReporter, progressMode } from '../progress.js';
 import { cliLogger } from '../cli-logger.js';
 
@@ -96,9 +96,8 @@ const command: Command = {
         received: Instant.now(),
       });
     };
-    const handle = (raw: string): void => {
+    const handle = (line: string): void => {
       lineNumber++;
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (line.trim() === '') return;
       counts.lines++;
       eventsMode ??= looksLikeEvent(line);
@@ -125,21 +124,13 @@ const command: Command = {
     });
 
     try {
-      let pending = '';
-      for await (const chunk of chunksOf(input, positionals[0] ?? 'stdin')) {
-        const text = pending + chunk;
-        let start = 0;
-        let nl = text.indexOf('\n');
-        while (nl >= 0) {
-          handle(text.slice(start, nl));
-          start = nl + 1;
-          nl = text.indexOf('\n', start);
+      for await (const lines of linesOf(input, positionals[0] ?? 'stdin')) {
+        for (const line of lines) {
+          handle(line);
           if (events.length + dead.length >= CHUNK) await send();
         }
-        pending = text.slice(start);
         progress.update(snapshot());
       }
-      if (pending !== '') handle(pending);
       await send();
       await Promise.all(inflight);
       await runtime.engine.idle();
