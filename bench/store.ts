@@ -22,8 +22,8 @@ import { emptyBatch, type Store, type StoreBatch, type StreamRecord } from '../s
 import { openstackCorpus } from './corpus.js';
 import type { BenchFigure, BenchSuite } from './lib.js';
 
-const BATCHES = 300;
-const BATCH = 1000;
+export const BATCHES = 300;
+export const BATCH = 1000;
 const UPSERTS = 300;
 
 /** The engine's batches: one stream per instance, plus state changes of other open streams up to UPSERTS. */
@@ -78,7 +78,7 @@ export function engineBatches(): StoreBatch[] {
   return batches;
 }
 
-interface Run {
+export interface Run {
   eventsPerSecond: number;
   latencies: number[];
   /** Event-loop (main thread) busy time per commit. */
@@ -87,7 +87,7 @@ interface Run {
 }
 
 /** Commit every batch in turn, then close (timed too: DuckDB checkpoints there). */
-async function commitAll(
+export async function commitAll(
   store: Store,
   batches: readonly StoreBatch[],
   after?: () => Promise<void>,
@@ -183,14 +183,14 @@ async function appendRaw(path: string, batches: readonly StoreBatch[]): Promise<
   };
 }
 
-function percentile(values: readonly number[], q: number): number {
+export function percentile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
 const ms = (v: number): string => `${v.toFixed(1)} ms`;
 
-function latencyNotes(r: Run): string {
+export function latencyNotes(r: Run): string {
   const mean = r.latencies.reduce((a, b) => a + b, 0) / r.latencies.length;
   return (
     `per 1,000-event commit: mean ${ms(mean)}, p50 ${ms(percentile(r.latencies, 0.5))}, ` +

@@ -1,3 +1,4 @@
+import { parsePostgresUrl, redactPostgresUrl } from '../store/postgres/postgres-url.js';
 import { absoluteFrom } from './config-values.js';
 
 /** What a store URL may be, for messages. */
@@ -6,7 +7,8 @@ export const STORE_URL_FORMS =
 
 /**
  * Check a store URL and make a `duckdb:` path absolute against `baseDir`:
- * `duckdb:PATH`, `memory:`, `postgresql://…` (or `postgres://…`). MySQL, which
+ * `duckdb:PATH`, `memory:`, `postgresql://…` (or `postgres://…`, its options
+ * checked). MySQL, which
  * winchester used, is refused with what to use instead.
  *
  * ```ts
@@ -22,11 +24,24 @@ export function resolveStoreUrl(url: string, baseDir: string): { url: string } |
     return { url: `duckdb:${absoluteFrom(baseDir, path)}` };
   }
   if (lower === 'memory:') return { url: 'memory:' };
-  if (/^postgres(ql)?:\/\/./.test(lower)) return { url };
+  if (/^postgres(ql)?:\/\/./.test(lower)) {
+    try {
+      parsePostgresUrl(url);
+    } catch (e) {
+      // "store URL: what is wrong": the caller names the URL (without its password) already
+      return { problem: (e as Error).message.replace(/^store \S+: /, '') };
+    }
+    return { url };
+  }
   if (lower.startsWith('mysql')) {
     return {
       problem: `MySQL is not supported (winchester's store); use duckdb:FILE for one process or postgresql://… for several workers`,
     };
   }
   return { problem: `unsupported store URL ${JSON.stringify(url)}; expected ${STORE_URL_FORMS}` };
+}
+
+/** A store URL fit for messages and logs: a PostgreSQL URL's password becomes `***`. */
+export function redactStoreUrl(url: string): string {
+  return /^postgres(ql)?:\/\//i.test(url) ? redactPostgresUrl(url) : url;
 }

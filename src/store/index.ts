@@ -1,6 +1,7 @@
 /**
  * The store: the {@link Store} port, the memory store and {@link openStore},
- * which loads the DuckDB adapter (and DuckDB itself) only for `duckdb:` URLs.
+ * which loads the DuckDB adapter (and DuckDB itself) only for `duckdb:` URLs,
+ * the PostgreSQL adapter (and `pg`) only for `postgresql://` ones.
  */
 export { STREAM_STATES, emptyBatch } from './store.js';
 export type {
@@ -27,12 +28,18 @@ export {
   InvalidMarkerError,
   InvalidQueryError,
   UnsupportedStoreError,
+  StoreSchemaTooNewError,
 } from './store-errors.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './page-marker.js';
 export type { DuckDBStoreOptions } from './duckdb/duckdb-store.js';
+export { StoreLockedError, StoreFileError, DuckDBUnavailableError } from './duckdb/duckdb-errors.js';
+export type { PostgresStoreOptions } from './postgres/postgres-store.js';
+export type { PostgresUrl } from './postgres/postgres-url.js';
+export { parsePostgresUrl, redactPostgresUrl } from './postgres/postgres-url.js';
 export {
-  StoreLockedError,
-  StoreFileError,
-  StoreSchemaTooNewError,
-  DuckDBUnavailableError,
-} from './duckdb/duckdb-errors.js';
+  PostgresConnectionError,
+  PostgresSchemaError,
+  PostgresUnavailableError,
+  UnsupportedPostgresVersionError,
+} from './postgres/postgres-errors.js';
+export { MIN_SERVER_VERSION_NUM } from './postgres/server-version.js';

@@ -4,7 +4,8 @@ import { UnsupportedStoreError } from './store-errors.js';
 import type { Store } from './store.js';
 
 const ACCEPTED =
-  '"duckdb:PATH" (an embedded DuckDB file, relative to the working directory; "duckdb::memory:" for one in memory) ' +
+  '"duckdb:PATH" (an embedded DuckDB file, relative to the working directory; "duckdb::memory:" for one in memory), ' +
+  '"postgresql://USER@HOST:PORT/DATABASE" (PostgreSQL; options ?pool=, ?statement_timeout=, ?schema=) ' +
   'or "memory:" (nothing kept after the process ends)';
 
 /**
@@ -12,9 +13,12 @@ const ACCEPTED =
  * - `duckdb:PATH`: the embedded DuckDB store on PATH (relative to `cwd`),
  *   `duckdb::memory:` for an in-memory DuckDB;
  * - `memory:`: a {@link MemoryStore};
- * - `postgresql://…`, `postgres://…`: not yet ({@link UnsupportedStoreError}).
+ * - `postgresql://…`, `postgres://…`: the PostgreSQL store (options in the
+ *   query string, see `parsePostgresUrl`); a server that cannot be reached is a
+ *   `PostgresConnectionError` naming the URL without its password.
  *
- * DuckDB's client is loaded only when a `duckdb:` URL is opened.
+ * DuckDB's client is loaded only when a `duckdb:` URL is opened, `pg` only for
+ * a PostgreSQL one.
  *
  * ```ts
  * const store = await openStore('duckdb:waymark.duckdb');
@@ -38,10 +42,8 @@ export async function openStore(url: string, options: { cwd?: string } = {}): Pr
     const { DuckDBStore } = await import('./duckdb/duckdb-store.js');
     store = DuckDBStore.create({ path });
   } else if (/^postgres(ql)?:\/\//i.test(url)) {
-    throw new UnsupportedStoreError(
-      'the PostgreSQL store is not available yet: it arrives with the scale-out work (a later issue); ' +
-        `use ${ACCEPTED} meanwhile`,
-    );
+    const { PostgresStore } = await import('./postgres/postgres-store.js');
+    store = new PostgresStore({ url });
   } else {
     throw new UnsupportedStoreError(`unknown store "${url}"; expected ${ACCEPTED}`);
   }

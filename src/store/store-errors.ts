@@ -27,3 +27,8 @@ export class UnsupportedStoreError extends WaymarkError {
 export class InvalidQueryError extends WaymarkError {
   override name = 'InvalidQueryError';
 }
+
+/** The store's schema was written by a newer waymark than this one. */
+export class StoreSchemaTooNewError extends WaymarkError {
+  override name = 'StoreSchemaTooNewError';
+}

@@ -5,7 +5,7 @@ import type { DistinguishingValue } from '../engine/trigger.js';
 /**
  * The Store port: everything waymark keeps. The engine, the server and the CLI
  * use only this interface; `duckdb/` (embedded default), `memory/` (tests, scratch
- * backtests) and, later, `postgres/` implement it and pass one behavioural suite
+ * backtests) and `postgres/` implement it and pass one behavioural suite
  * (test/store/store-suite.ts).
  *
  * Writes arrive as one {@link StoreBatch} per commit: all of it is durable when
@@ -87,7 +87,7 @@ export const STREAM_STATES: readonly StreamState[] = [
 export interface StreamRecord {
   readonly id: number;
   readonly trigger: string;
-  /** Canonical key of (trigger, distinguishing values): at most one non-completed stream per key. */
+  /** Canonical key of (trigger, distinguishing values): at most one stream accepting events (`active`, `ready`) per key. */
   readonly key: string;
   readonly state: StreamState;
   readonly distinguishedBy: Readonly<Record<string, DistinguishingValue>>;

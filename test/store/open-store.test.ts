@@ -28,13 +28,7 @@ test('openStore("duckdb:PATH") opens a DuckDB file relative to cwd', async (t) =
   await inMemory.close();
 });
 
-test('openStore refuses PostgreSQL for now, and anything unknown, saying what it takes', async () => {
-  for (const url of ['postgresql://localhost/waymark', 'postgres://u@h:5432/db']) {
-    await assert.rejects(openStore(url), {
-      name: 'UnsupportedStoreError',
-      message: /PostgreSQL store is not available yet: it arrives with the scale-out work/,
-    });
-  }
+test('openStore refuses anything unknown, saying what it takes', async () => {
   for (const url of ['sqlite:x.db', 'waymark.duckdb', '', 'duckdb:']) {
     await assert.rejects(openStore(url), (e: Error) => {
       assert.equal(e.name, 'UnsupportedStoreError');
@@ -42,4 +36,27 @@ test('openStore refuses PostgreSQL for now, and anything unknown, saying what it
       return true;
     });
   }
+});
+
+test('openStore("postgresql://…") checks the URL before connecting, and names it without the password', async () => {
+  await assert.rejects(openStore('postgresql://w:s3cret@localhost/waymark?pool=none'), (e: Error) => {
+    assert.equal(e.name, 'UnsupportedStoreError');
+    assert.match(e.message, /pool=none must be a whole number of connections from 1 to 100/);
+    assert.match(e.message, /postgresql:\/\/w:\*\*\*@localhost\/waymark/);
+    assert.doesNotMatch(e.message, /s3cret/);
+    return true;
+  });
+  // port 1 on this host: nothing listens there
+  await assert.rejects(
+    openStore('postgres://w:s3cret@127.0.0.1:1/waymark?connect_timeout=5s'),
+    (e: Error) => {
+      assert.equal(e.name, 'PostgresConnectionError');
+      assert.match(
+        e.message,
+        /^cannot connect to PostgreSQL at postgres:\/\/w:\*\*\*@127\.0\.0\.1:1\/waymark\?connect_timeout=5s: connection refused: is the server running/,
+      );
+      assert.doesNotMatch(e.message, /s3cret/);
+      return true;
+    },
+  );
 });

@@ -1,6 +1,6 @@
 /**
  * The behavioural suite of the Store port, run against every adapter
- * (memory-store.test.ts, duckdb-store.test.ts; postgres later). Tests go
+ * (memory-store.test.ts, duckdb-store.test.ts, postgres-store.test.ts). Tests go
  * through the port only.
  */
 import { describe } from 'node:test';

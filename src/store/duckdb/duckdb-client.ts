@@ -26,9 +26,17 @@ export interface DuckDBAppenderSlice {
   closeSync(): void;
 }
 
+/** One chunk of a streamed result. */
+export interface DuckDBChunkSlice {
+  readonly rowCount: number;
+  getColumnValues(column: number): unknown[];
+  /** The column's vector (a DOUBLE vector keeps its values in a Float64Array `items`). */
+  getColumnVector?(column: number): unknown;
+}
+
 /** A result read chunk by chunk (about 2,048 rows each); `null` or an empty chunk at the end. */
 export interface DuckDBStreamSlice {
-  fetchChunk(): Promise<{ readonly rowCount: number; getColumnValues(column: number): unknown[] } | null>;
+  fetchChunk(): Promise<DuckDBChunkSlice | null>;
 }
 
 export interface DuckDBConnectionSlice {

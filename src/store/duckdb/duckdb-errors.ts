@@ -15,10 +15,8 @@ export class StoreFileError extends WaymarkError {
   override name = 'StoreFileError';
 }
 
-/** The store's schema was written by a newer waymark than this one. */
-export class StoreSchemaTooNewError extends WaymarkError {
-  override name = 'StoreSchemaTooNewError';
-}
+// Shared by every durable store; re-exported here where it was first declared.
+export { StoreSchemaTooNewError } from '../store-errors.js';
 
 /**
  * Translate DuckDB's error on opening `path` into one that says what to do.

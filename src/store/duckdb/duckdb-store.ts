@@ -15,6 +15,14 @@ import type {
   StreamQuery,
   StreamRecord,
 } from '../store.js';
+import type {
+  EventReportQuery,
+  EventReportRow,
+  PhaseAnalysisSource,
+  RunChunk,
+} from '../../analysis/analysis-port.js';
+import type { PhaseSet } from '../../analysis/phase-definitions.js';
+import * as analysis from './analysis-queries.js';
 import type { DuckDBConnectionSlice, DuckDBInstanceSlice } from './duckdb-client.js';
 import { loadDuckDB } from './duckdb-client.js';
 import { openError, StoreLockedError } from './duckdb-errors.js';
@@ -73,7 +81,7 @@ const OPEN_FILES = new Set<string>();
  * await store.close();
  * ```
  */
-export class DuckDBStore implements Store {
+export class DuckDBStore implements Store, PhaseAnalysisSource {
   readonly name = 'duckdb';
   readonly capabilities: StoreCapabilities;
 
@@ -210,6 +218,21 @@ export class DuckDBStore implements Store {
 
   countDeadLetters(): Promise<number> {
     return this.read((q) => records.countDeadLetters(q));
+  }
+
+  async *scanPhaseRuns(set: PhaseSet, options: { signal?: AbortSignal } = {}): AsyncIterable<RunChunk> {
+    const pool = this.pool;
+    if (pool === undefined || this.closing !== undefined) throw this.closedError();
+    const { conn, release } = await pool.lease();
+    try {
+      yield* analysis.scanPhaseRuns(conn, set, options.signal);
+    } finally {
+      release();
+    }
+  }
+
+  eventReport(query: EventReportQuery): Promise<EventReportRow[]> {
+    return this.read((q) => analysis.eventReport(q, query));
   }
 
   purgeCompletedStreams(before: Instant): Promise<number> {

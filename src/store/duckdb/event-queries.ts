@@ -39,7 +39,7 @@ export function jsonPointer(name: string): string {
  * compare as text in time order), a string filter the other strings (compared
  * by UTF-8 bytes, i.e. code points). A missing trait never matches.
  */
-function traitCondition(f: TraitFilter, params: SqlParam[]): string {
+export function traitCondition(f: TraitFilter, params: SqlParam[]): string {
   checkTraitFilter(f);
   const path = jsonPointer(f.trait);
   const op = SQL_OPS[f.op];

@@ -38,6 +38,31 @@ export class ReadPool {
     });
   }
 
+  /**
+   * A connection of the pool for a streamed read (results fetched chunk by
+   * chunk); `release` must be called once done, even on error.
+   */
+  async lease(): Promise<{ conn: DuckDBConnectionSlice; release: () => void }> {
+    this.busy++;
+    let conn: DuckDBConnectionSlice;
+    try {
+      conn = await this.acquire();
+    } catch (e) {
+      this.done();
+      throw e;
+    }
+    let released = false;
+    return {
+      conn,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.release(conn);
+        this.done();
+      },
+    };
+  }
+
   /** Waits for the reads in flight, then closes every connection. */
   async close(): Promise<void> {
     if (this.busy > 0) await new Promise<void>((resolve) => (this.drained = resolve));
@@ -54,9 +79,13 @@ export class ReadPool {
         this.release(c);
       }
     } finally {
-      this.busy--;
-      if (this.busy === 0) this.drained?.();
+      this.done();
     }
+  }
+
+  private done(): void {
+    this.busy--;
+    if (this.busy === 0) this.drained?.();
   }
 
   private async acquire(): Promise<DuckDBConnectionSlice> {

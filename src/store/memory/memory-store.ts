@@ -21,6 +21,14 @@ import { SortedEvents } from './sorted-events.js';
 import { eventCopy, storedEvent } from './stored-event.js';
 import { checkTraitFilter, traitMatches } from '../trait-match.js';
 import { validateBatch } from './validate-batch.js';
+import type {
+  EventReportQuery,
+  EventReportRow,
+  PhaseAnalysisSource,
+  RunChunk,
+} from '../../analysis/analysis-port.js';
+import type { PhaseSet } from '../../analysis/phase-definitions.js';
+import { eventReportOfEvents, runChunkOfEvents } from '../../analysis/scan-events.js';
 
 /**
  * The whole {@link Store} port in plain JS structures: nothing survives the
@@ -36,7 +44,7 @@ import { validateBatch } from './validate-batch.js';
  * (await store.queryEvents({ types: ['compute.instance.*'] })).items;
  * ```
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, PhaseAnalysisSource {
   readonly name = 'memory';
   readonly capabilities: StoreCapabilities = {
     supportsConcurrentWorkers: false,
@@ -66,6 +74,14 @@ export class MemoryStore implements Store {
   close(): Promise<void> {
     this.status = 'closed';
     return Promise.resolve();
+  }
+
+  async *scanPhaseRuns(set: PhaseSet): AsyncIterable<RunChunk> {
+    yield await this.guard(() => runChunkOfEvents(set, this.events.values()));
+  }
+
+  eventReport(query: EventReportQuery): Promise<EventReportRow[]> {
+    return this.guard(() => eventReportOfEvents(query, this.events.values()));
   }
 
   commit(batch: StoreBatch): Promise<void> {
