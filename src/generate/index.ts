@@ -40,4 +40,11 @@ export { PRESERIALIZED } from './preserialized.js';
 export type { Sink, TruthSink } from './sinks/sink.js';
 export { StreamSink, fileSink, TruthStreamSink, truthFileSink } from './sinks/stream-sink.js';
 export { HttpSink, HttpSinkError, parseHttpUrl, type HttpSinkOptions } from './sinks/http-sink.js';
+export {
+  AmqpSink,
+  AmqpSinkError,
+  parseAmqpSinkUrl,
+  type AmqpSinkOptions,
+  type AmqpSinkTarget,
+} from './sinks/amqp-sink.js';
 export { MemorySink, NullSink } from './sinks/memory-sink.js';

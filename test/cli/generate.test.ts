@@ -20,7 +20,16 @@ test('generate: bad flags are usage errors (exit 2) with a clear message', async
     [['--seed', 'abc', '--count', '1'], /--seed expects an integer/],
     [['--faults', 'drop=7', '--count', '1'], /--faults: fault "drop=7"/],
     [['--faults', 'jitter=1s', '--count', '1'], /unknown fault "jitter"/],
-    [['--out', 'amqp://localhost/x', '--count', '1'], /unsupported scheme "amqp:\/\/"/],
+    [['--out', 'ftp://localhost/x', '--count', '1'], /unsupported scheme "ftp:\/\/"/],
+    [
+      ['--out', 'amqp://localhost/?exchnge=nova', '--count', '1'],
+      /unknown URL parameter "exchnge" \(did you mean "exchange"\?\)/,
+    ],
+    [
+      ['--out', 'amqp://localhost/?exchange_type=fan', '--count', '1'],
+      /exchange_type": expected one of topic/,
+    ],
+    [['--out', 'amqp://localhost/?routing_key=', '--count', '1'], /routing_key" is empty/],
     [['--out', 'http://', '--count', '1'], /--out/],
     [['--scenario', 'nova', '--count', '1'], /unknown scenario "nova"/],
     [['--envelope', 'soap', '--count', '1'], /--envelope expects bare or oslo/],

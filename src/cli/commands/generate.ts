@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
 import { EventGenerator, type GeneratorSummary } from '../../generate/event-generator.js';
 import { describeFaults, FaultSpecError, parseFaults, type FaultOptions } from '../../generate/faults.js';
+import { AmqpSink, AmqpSinkError, parseAmqpSinkUrl } from '../../generate/sinks/amqp-sink.js';
 import { HttpSink, HttpSinkError, parseHttpUrl } from '../../generate/sinks/http-sink.js';
 import type { Sink, TruthSink } from '../../generate/sinks/sink.js';
 import { fileSink, StreamSink, truthFileSink } from '../../generate/sinks/stream-sink.js';
@@ -43,7 +44,7 @@ const USAGE = `usage: waymark generate [--scenario openstack|testruns|templates:
                         [--ops-per-minute N | --ops-per-hour N] [--realtime]
                         [--duration 1d | --count N] [--start TIMESTAMP] [--seed N]
                         [--faults drop=0.01,dup=0.01,reorder=30s,skew=2s,delay=500ms,malformed=0.001]
-                        [--envelope bare|oslo] [--truth FILE] [--out -|FILE|http://HOST:PORT/PATH]
+                        [--envelope bare|oslo] [--truth FILE] [--out -|FILE|http://HOST:PORT/PATH|amqp://…]
                         [--quiet] [--json]
 
 Generates notification traffic (JSON lines) and, with --truth, a ground-truth line per operation.
@@ -59,7 +60,10 @@ Generates notification traffic (JSON lines) and, with --truth, a ground-truth li
   --faults          inject faults; fractions per notification, durations like 30s or 500ms
   --envelope        bare (default) or oslo (oslo messaging v2)
   --truth           write the ground truth (JSON lines) to FILE
-  --out             - (stdout, default), a file, or http(s)://HOST:PORT/PATH (NDJSON POSTs)
+  --out             - (stdout, default), a file, http(s)://HOST:PORT/PATH (NDJSON POSTs), or
+                    amqp://USER:PASS@HOST:5672/VHOST?exchange=nova&routing_key=notifications.info
+                    (one persistent message each, publisher confirms; exchange default nova (topic,
+                    durable; exchange_type=, exchange_durable=), routing key default notifications.<priority>)
   --quiet           no progress and no summary; --json: progress and summary as JSON on stderr`;
 
 function parseStart(value: string): Instant {
@@ -77,9 +81,18 @@ function openOut(out: string, io: CliIO): Sink {
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(out);
   if (scheme !== null) {
     const s = (scheme[1] ?? '').toLowerCase();
+    if (s === 'amqp' || s === 'amqps') {
+      try {
+        return new AmqpSink(parseAmqpSinkUrl(out));
+      } catch (cause) {
+        if (cause instanceof AmqpSinkError)
+          throw new UsageError(`waymark ${NAME}: --out: ${cause.message}`, { cause });
+        throw cause;
+      }
+    }
     if (s !== 'http' && s !== 'https') {
       throw new UsageError(
-        `waymark ${NAME}: --out: unsupported scheme "${s}://" in "${out}"; expected -, a file, or http://HOST:PORT/PATH`,
+        `waymark ${NAME}: --out: unsupported scheme "${s}://" in "${out}"; expected -, a file, http://HOST:PORT/PATH or amqp://HOST:5672/?exchange=nova`,
       );
     }
     try {
@@ -91,7 +104,9 @@ function openOut(out: string, io: CliIO): Sink {
     }
   }
   if (out === '')
-    throw new UsageError(`waymark ${NAME}: --out: empty; expected -, a file, or http://HOST:PORT/PATH`);
+    throw new UsageError(
+      `waymark ${NAME}: --out: empty; expected -, a file, http://HOST:PORT/PATH or amqp://HOST:5672/?exchange=nova`,
+    );
   return fileSink(resolve(io.cwd, out));
 }
 

@@ -1,20 +1,25 @@
 import { Runtime } from '../../runtime/runtime.js';
+import { amqpWiring, AmqpUrlError, effectiveAmqpConfig, type AmqpWiring } from '../../runtime/sources.js';
 import { createServer } from '../../server/create-server.js';
+import { staticAssetsHandler } from '../../server/static-assets.js';
 import { statsRequestHandler } from '../../stats/http-handler.js';
 import { CONFIG_FLAGS, resolveConfig } from '../config-flags.js';
 import { OUTPUT_FLAGS, UsageError, intFlag, parseFlags, type Command } from '../command.js';
 import { cliLogger } from '../cli-logger.js';
 import { progressMode } from '../progress.js';
+import { redactStoreUrl } from '../../config/store-url.js';
 
 const FLAGS = {
   ...CONFIG_FLAGS,
   port: { type: 'string', short: 'p' },
   host: { type: 'string' },
   clock: { type: 'string' },
+  amqp: { type: 'string' },
   ...OUTPUT_FLAGS,
 } as const;
 
-const USAGE = `usage: waymark serve [--config FILE] [--store URL] [--port N] [--host 127.0.0.1] [--clock wall|event] [--json]
+const USAGE = `usage: waymark serve [--config FILE] [--store URL] [--port N] [--host 127.0.0.1] [--clock wall|event]
+                     [--amqp amqp://USER:PASS@HOST:5672/VHOST?exchange=nova&queue=Q&...] [--json]
 
 Runs ingest, the trigger engine, pipelines and the HTTP API in one process on
 the configured store (default: the embedded DuckDB file waymark.duckdb).
@@ -22,6 +27,12 @@ the configured store (default: the embedded DuckDB file waymark.duckdb).
   -p, --port N      HTTP port (default: config http.port, 8470; 0 picks a free one)
       --host H      address to listen on (default 127.0.0.1)
       --clock C     wall (default) or event
+      --amqp URL    also consume OpenStack notifications from RabbitMQ (and publish from the
+                    publish handler); overrides the config's amqp.url. URL parameters:
+                    exchange (nova), exchange_type (topic), exchange_durable (true),
+                    queue (waymark.notifications; empty: publish only),
+                    binding_keys (notifications.info,notifications.error), prefetch (4000),
+                    dead_letter_exchange (none); others such as heartbeat go to the connection
       --json        log lines as JSON
 
 Prints "waymark serving on http://HOST:PORT" when ready; stops cleanly on SIGINT/SIGTERM.`;
@@ -39,33 +50,68 @@ const command: Command = {
     const port = values.port === undefined ? config.http.port : intFlag('serve', 'port', values.port, 0);
     const host = values.host ?? config.http.host;
     const log = cliLogger(io, progressMode(io, { json: values.json, quiet: false }), true);
-    const runtime = await Runtime.open({ config, clock, log, publishStats: true });
+    let amqpConfig;
+    try {
+      amqpConfig = effectiveAmqpConfig(config, values.amqp);
+    } catch (cause) {
+      if (cause instanceof AmqpUrlError) throw new UsageError(`serve: ${cause.message}`, { cause });
+      throw cause;
+    }
+    let fatal: ((err: Error) => void) | undefined;
+    const failed = new Promise<Error>((resolve) => (fatal = resolve));
+    const wiring =
+      amqpConfig === undefined ? undefined : amqpWiring(amqpConfig, { log, onFatal: (e) => fatal?.(e) });
+    const runtime = await Runtime.open({
+      config,
+      clock,
+      log,
+      publishStats: true,
+      publisher: wiring?.publisher,
+    });
+    let amqp: AmqpWiring | undefined;
+    try {
+      amqp = await wiring?.start(runtime);
+    } catch (e) {
+      await runtime.close();
+      throw e;
+    }
     const server = createServer({
       backend: runtime,
       host,
       port,
       log,
-      extraHandlers: [statsRequestHandler({ dir: config.statsDir })],
+      extraHandlers: [statsRequestHandler({ dir: config.statsDir }), staticAssetsHandler()],
     });
     let address;
     try {
       address = await server.start();
     } catch (e) {
+      await amqp?.source?.close();
       await runtime.close();
+      await amqp?.publisher.close();
       throw e;
     }
     io.stdout.write(
-      `waymark serving on ${address.url} (store ${config.storeUrl}, ${runtime.triggers.length} triggers, clock ${clock})\n`,
+      `waymark serving on ${address.url} (store ${redactStoreUrl(config.storeUrl)}, ${runtime.triggers.length} triggers, clock ${clock})\ndashboard: ${address.url}/\n` +
+        (amqp === undefined ? '' : `${amqp.description}\n`),
     );
-    await new Promise<void>((resolve) => {
-      const stop = (): void => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    io.stderr.write('waymark: stopping\n');
+    const stopped = await Promise.race([
+      new Promise<undefined>((resolve) => {
+        const stop = (): void => resolve(undefined);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      }),
+      failed,
+    ]);
+    io.stderr.write(
+      stopped === undefined ? 'waymark: stopping\n' : `waymark: stopping: ${stopped.message}\n`,
+    );
+    // Stop consuming first: what was received is committed and acknowledged before the store closes.
+    await amqp?.source?.close();
     await server.close();
     await runtime.close();
-    return 0;
+    await amqp?.publisher.close();
+    return stopped === undefined ? 0 : 1;
   },
 };
 
