@@ -1,0 +1,202 @@
+import type { WaymarkEvent } from '../model/event.js';
+import type { RunChunk, TimeBasis } from './analysis-port.js';
+import { conditionsHold, type PhaseEdge, type PhaseSet } from './phase-definitions.js';
+
+/** Column `k` of a matcher: 0 min emit, 1 max emit, 2 min receive, 3 max receive. */
+export function edgeColumn(edge: PhaseEdge, basis: TimeBasis): number {
+  return 4 * edge.matcher + (edge.occurrence === 'first' ? 0 : 1) + (basis === 'emit' ? 0 : 2);
+}
+
+/** A run trait, dictionary-encoded: `codes[run]` indexes `values` (JSON texts), -1 when absent. */
+export interface TraitColumn {
+  codes: Int32Array;
+  readonly values: string[];
+  readonly index: Map<string, number>;
+}
+
+const INITIAL_CAPACITY = 1024;
+
+/**
+ * The runs of one phase set in columns (typed arrays): per run and used edge
+ * column the earliest/latest time, per run trait a dictionary code. Merging is
+ * min/max, so it is idempotent and order-independent: the same events give the
+ * same table whether they arrive in one scan, in commits, or both.
+ */
+export class RunTable {
+  n = 0;
+  readonly ids: string[] = [];
+  private readonly byId = new Map<string, number>();
+  /** `columns[4 * matcher + k]`, allocated only for the columns an edge uses. */
+  columns: (Float64Array | undefined)[];
+  readonly traits = new Map<string, TraitColumn>();
+  /** Per run: timestamp and message_id of the event its traits came from (the earliest; ties: smallest id). */
+  private firstTimes: Float64Array = new Float64Array(0);
+  private readonly firstIds: string[] = [];
+  private capacity = 0;
+  /** event type -> matchers naming it. */
+  private readonly matchersOf = new Map<string, number[]>();
+  /** Bumped on every change, so cached results can tell they are stale. */
+  version = 0;
+
+  constructor(readonly set: PhaseSet) {
+    this.columns = new Array<Float64Array | undefined>(4 * set.matchers.length).fill(undefined);
+    const used = new Set<number>();
+    for (const p of set.phases) {
+      for (const edge of [p.start, p.end]) {
+        used.add(edgeColumn(edge, 'emit'));
+        used.add(edgeColumn(edge, 'receive'));
+      }
+    }
+    for (const c of used) this.columns[c] = new Float64Array(0);
+    for (const t of set.traits) {
+      this.traits.set(t, {
+        codes: new Int32Array(0),
+        values: [],
+        index: new Map(),
+      });
+    }
+    set.matchers.forEach((m, i) => {
+      for (const type of m.eventTypes) {
+        const list = this.matchersOf.get(type) ?? [];
+        list.push(i);
+        this.matchersOf.set(type, list);
+      }
+    });
+    this.grow(INITIAL_CAPACITY);
+  }
+
+  /** The event types the set's edges name. */
+  get eventTypes(): string[] {
+    return [...this.matchersOf.keys()];
+  }
+
+  private grow(min: number): void {
+    let cap = Math.max(this.capacity, INITIAL_CAPACITY);
+    while (cap < min) cap *= 2;
+    if (cap === this.capacity) return;
+    const nan = (old: Float64Array): Float64Array => {
+      const a = new Float64Array(cap).fill(Number.NaN);
+      a.set(old.subarray(0, this.n));
+      return a;
+    };
+    this.columns = this.columns.map((c) => (c === undefined ? undefined : nan(c)));
+    for (const t of this.traits.values()) {
+      const codes = new Int32Array(cap).fill(-1);
+      codes.set(t.codes.subarray(0, this.n));
+      t.codes = codes;
+    }
+    this.firstTimes = nan(this.firstTimes);
+    this.capacity = cap;
+  }
+
+  /** The row of a run, added when new. */
+  row(id: string): number {
+    let r = this.byId.get(id);
+    if (r === undefined) {
+      r = this.n;
+      if (r >= this.capacity) this.grow(r + 1);
+      this.n++;
+      this.ids.push(id);
+      this.firstIds.push('');
+      this.byId.set(id, r);
+    }
+    return r;
+  }
+
+  /** The row of a run, or undefined. */
+  find(id: string): number | undefined {
+    return this.byId.get(id);
+  }
+
+  /**
+   * Whether an event at (`at`, `id`) is earlier than the run's trait source so
+   * far (then it becomes the source): the earliest timestamp wins, then the
+   * smallest message_id, so any arrival order gives one answer.
+   */
+  private takesTraits(r: number, at: number, id: string): boolean {
+    const prev = this.firstTimes[r] as number;
+    if (!Number.isNaN(prev) && (prev < at || (prev === at && (this.firstIds[r] as string) <= id)))
+      return false;
+    this.firstTimes[r] = at;
+    this.firstIds[r] = id;
+    return true;
+  }
+
+  private setTrait(t: TraitColumn, r: number, json: string | null): void {
+    if (json === null) {
+      t.codes[r] = -1;
+      return;
+    }
+    let code = t.index.get(json);
+    if (code === undefined) {
+      code = t.values.length;
+      t.values.push(json);
+      t.index.set(json, code);
+    }
+    t.codes[r] = code;
+  }
+
+  private mergeTime(col: number, r: number, v: number, max: boolean): void {
+    const c = this.columns[col];
+    if (c === undefined || Number.isNaN(v)) return;
+    const old = c[r] as number;
+    if (Number.isNaN(old) || (max ? v > old : v < old)) c[r] = v;
+  }
+
+  /** Per run, the timestamp and message_id of the event its traits come from. */
+  traitSources(): { times: Float64Array; ids: string[] } {
+    return { times: this.firstTimes.slice(0, this.n), ids: this.firstIds.slice(0, this.n) };
+  }
+
+  /** Merge a chunk from {@link PhaseAnalysisSource.scanPhaseRuns}. */
+  mergeChunk(chunk: RunChunk): void {
+    const m = this.set.matchers.length;
+    const traitCols = [...this.traits.entries()].map(([name, t]) => ({ t, values: chunk.traits[name] }));
+    for (let i = 0; i < chunk.ids.length; i++) {
+      const r = this.row(chunk.ids[i] as string);
+      for (let col = 0; col < 4 * m; col++) {
+        const src = chunk.columns[col];
+        if (src !== undefined) this.mergeTime(col, r, src[i] as number, (col & 1) === 1);
+      }
+      const at = chunk.firstTimes[i] as number;
+      if (!Number.isNaN(at) && this.takesTraits(r, at, chunk.firstIds[i] as string)) {
+        for (const { t, values } of traitCols) this.setTrait(t, r, values?.[i] ?? null);
+      }
+    }
+    this.version++;
+  }
+
+  /** Merge committed events (those of other types, or without the group trait, are skipped). */
+  mergeEvents(events: readonly WaymarkEvent[]): void {
+    const groupBy = this.set.groupBy;
+    let changed = false;
+    for (const e of events) {
+      const ms = this.matchersOf.get(e.event_type);
+      if (ms === undefined) continue;
+      const idv = e.traits[groupBy];
+      if (idv === undefined) continue;
+      const id = typeof idv === 'string' ? idv : typeof idv === 'number' ? String(idv) : idv.toISOString();
+      let r: number | undefined;
+      for (const mi of ms) {
+        const matcher = this.set.matchers[mi];
+        if (matcher === undefined || !conditionsHold(matcher.traits, e.traits)) continue;
+        r ??= this.row(id);
+        const ts = e.timestamp.us;
+        const rc = e.received.us;
+        this.mergeTime(4 * mi, r, ts, false);
+        this.mergeTime(4 * mi + 1, r, ts, true);
+        this.mergeTime(4 * mi + 2, r, rc, false);
+        this.mergeTime(4 * mi + 3, r, rc, true);
+      }
+      if (r === undefined) continue;
+      changed = true;
+      if (this.takesTraits(r, e.timestamp.us, e.message_id)) {
+        for (const [name, t] of this.traits) {
+          const v = e.traits[name];
+          this.setTrait(t, r, v === undefined ? null : JSON.stringify(v));
+        }
+      }
+    }
+    if (changed) this.version++;
+  }
+}
