@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { resolveStoreUrl } from '../config/store-url.js';
+import { redactStoreUrl, resolveStoreUrl } from '../config/store-url.js';
 import { defaultWaymarkConfig, loadWaymarkConfig, type WaymarkConfig } from '../config/waymark-config.js';
 import { UsageError, type CliIO, type FlagSpec } from './command.js';
 
@@ -40,6 +40,6 @@ export function resolveConfig(
   const config = file === undefined ? defaultWaymarkConfig(options) : loadWaymarkConfig(file, options);
   if (values.store === undefined) return config;
   const store = resolveStoreUrl(values.store, io.cwd);
-  if ('problem' in store) throw new UsageError(`--store ${values.store}: ${store.problem}`);
+  if ('problem' in store) throw new UsageError(`--store ${redactStoreUrl(values.store)}: ${store.problem}`);
   return { ...config, storeUrl: store.url };
 }

@@ -54,6 +54,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/streams.js'),
   },
   {
+    name: 'report',
+    summary: 'time-and-motion reports: phase statistics of runs, event counts and delays (server or store)',
+    load: () => import('./commands/report.js'),
+  },
+  {
     name: 'events',
     summary: 'search stored events by type, time and traits (server or store)',
     load: () => import('./commands/events.js'),

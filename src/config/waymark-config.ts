@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { statsDir } from '../stats/paths.js';
+import { readAmqpSection, type AmqpConfig } from './amqp-config.js';
 import { unknownKeyMessage, type ConfigPath, type ConfigProblem } from './config-error.js';
 import { absoluteFrom, ConfigValues } from './config-values.js';
 import { ProblemList, type ConfigIssues } from './problem-list.js';
@@ -20,6 +21,8 @@ export interface WaymarkConfig {
   readonly distillerFiles: readonly string[];
   readonly triggerFiles: readonly string[];
   readonly pipelineFiles: readonly string[];
+  /** `phases`: phases files (time-and-motion phase sets), absolute. */
+  readonly phaseFiles: readonly string[];
   /** `pipeline_handlers`: handler name -> where it comes from (built-ins are always available besides). */
   readonly handlerModules: Readonly<Record<string, HandlerModule>>;
   /** `duckdb:/abs/path`, `memory:` or `postgresql://…`. */
@@ -43,6 +46,8 @@ export interface WaymarkConfig {
   readonly purgeCompletedAfterSeconds: number | undefined;
   /** Delete events no stream needs any more after this age (`undefined`: keep them). */
   readonly trimEventsAfterSeconds: number | undefined;
+  /** `amqp`: the RabbitMQ connection (consume notifications, publish from pipelines); `undefined`: none. */
+  readonly amqp: AmqpConfig | undefined;
   /** Accepted but ignored settings, and the like. */
   readonly warnings: readonly ConfigProblem[];
 }
@@ -74,6 +79,8 @@ export const WAYMARK_CONFIG_KEYS = [
   'purge_completed_after',
   'trim_events_after',
   'pipeline_timeout',
+  'phases',
+  'amqp',
 ] as const;
 
 const CONFIG_KEYS: readonly string[] = [...WINCHESTER_CONFIG_KEYS, ...WAYMARK_CONFIG_KEYS];
@@ -97,6 +104,10 @@ export const BUNDLED_CONFIG_FILES = {
   ],
   triggers: [resolve(PACKAGE_ROOT, 'definitions/triggers.yaml')],
   pipelines: [resolve(PACKAGE_ROOT, 'definitions/pipelines.yaml')],
+  phases: [
+    resolve(PACKAGE_ROOT, 'definitions/testrun-phases.yaml'),
+    resolve(PACKAGE_ROOT, 'definitions/openstack-phases.yaml'),
+  ],
 } as const;
 
 const DEFAULT_STORE = 'waymark.duckdb';
@@ -111,6 +122,7 @@ function defaults(where: Where): Omit<WaymarkConfig, 'file' | 'warnings'> {
     distillerFiles: BUNDLED_CONFIG_FILES.distiller,
     triggerFiles: BUNDLED_CONFIG_FILES.triggers,
     pipelineFiles: BUNDLED_CONFIG_FILES.pipelines,
+    phaseFiles: BUNDLED_CONFIG_FILES.phases,
     handlerModules: {},
     storeUrl: `duckdb:${resolve(where.cwd, DEFAULT_STORE)}`,
     catchAll: false,
@@ -125,6 +137,7 @@ function defaults(where: Where): Omit<WaymarkConfig, 'file' | 'warnings'> {
     workerDelaySeconds: 1,
     purgeCompletedAfterSeconds: undefined,
     trimEventsAfterSeconds: undefined,
+    amqp: undefined,
   };
 }
 
@@ -249,8 +262,8 @@ function handlerModules(v: unknown, configDir: string, issues: ConfigIssues): Re
  * Load and validate a waymark.yaml. winchester.yaml loads unchanged (its
  * `config_path`, `distiller_config`, `trigger_definitions`, `pipeline_config`,
  * `pipeline_handlers`, `database`, ... keys); waymark adds `http`, `stats`,
- * `clock`, `lateness`, `retry`, `purge_completed_after`, `trim_events_after`
- * and `pipeline_timeout`. Relative file names are searched in `config_path`,
+ * `clock`, `lateness`, `retry`, `purge_completed_after`, `trim_events_after`,
+ * `pipeline_timeout`, `phases` (phases files; default the bundled ones) and `amqp` (see {@link readAmqpSection}). Relative file names are searched in `config_path`,
  * then beside the config file. Throws one {@link ConfigError} listing every
  * problem (file, path, line, what is expected). Keys left out take the
  * defaults of {@link defaultWaymarkConfig} (the bundled files included).
@@ -299,6 +312,7 @@ export function loadWaymarkConfig(
   const distillerFiles = files('distiller_config', 'an event definitions file', base.distillerFiles);
   const triggerFiles = files('trigger_definitions', 'a trigger definitions file', base.triggerFiles);
   const pipelineFiles = files('pipeline_config', 'a pipeline definitions file', base.pipelineFiles);
+  const phaseFiles = files('phases', 'a phases file', base.phaseFiles);
 
   const plugins = raw['distiller_trait_plugins'];
   if (isPlainObject(plugins) && Object.keys(plugins).length > 0) {
@@ -343,6 +357,7 @@ export function loadWaymarkConfig(
     distillerFiles,
     triggerFiles,
     pipelineFiles,
+    phaseFiles,
     handlerModules: handlerModules(raw['pipeline_handlers'], configDir, issues),
     storeUrl,
     catchAll: values.bool(raw['catch_all_notifications'], ['catch_all_notifications'], base.catchAll),
@@ -386,6 +401,7 @@ export function loadWaymarkConfig(
       true,
     ),
     trimEventsAfterSeconds: values.duration(raw['trim_events_after'], ['trim_events_after'], undefined, true),
+    amqp: readAmqpSection(raw['amqp'], issues, values),
     warnings: list.sortedWarnings(),
   };
   list.throwIfProblems();

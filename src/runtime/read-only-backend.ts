@@ -1,3 +1,7 @@
+import type { EventReportQuery, EventReportRow } from '../analysis/analysis-port.js';
+import { analyzerFor, type PhaseAnalyzer } from '../analysis/phase-analyzer.js';
+import type { PhaseSet } from '../analysis/phase-definitions.js';
+import type { PhaseReportQuery, PhaseReportRow, RunsPage, RunsQuery } from '../analysis/phase-report.js';
 import { explainEvent } from '../engine/explain.js';
 import type { TriggerDefinition } from '../engine/trigger.js';
 import { Instant } from '../model/instant.js';
@@ -15,13 +19,23 @@ import type { Store } from '../store/store.js';
 export class ReadOnlyBackend implements ServerBackend {
   private meterCache: MeterJSON[] = [];
 
+  private readonly analyzer: PhaseAnalyzer;
+
   private constructor(
     readonly store: Store,
     private readonly triggers: readonly TriggerDefinition[],
-  ) {}
+    phaseSets: readonly PhaseSet[],
+  ) {
+    this.analyzer = analyzerFor(store, phaseSets);
+  }
 
-  static async open(store: Store, triggers: readonly TriggerDefinition[]): Promise<ReadOnlyBackend> {
-    const b = new ReadOnlyBackend(store, triggers);
+  /** `phaseSets`: the sets reports may name (the config's phases files). */
+  static async open(
+    store: Store,
+    triggers: readonly TriggerDefinition[],
+    phaseSets: readonly PhaseSet[] = [],
+  ): Promise<ReadOnlyBackend> {
+    const b = new ReadOnlyBackend(store, triggers, phaseSets);
     const registry = new MeterRegistry();
     registry.apply(await store.meterSamples());
     b.meterCache = registry.snapshot();
@@ -75,6 +89,26 @@ export class ReadOnlyBackend implements ServerBackend {
       ...e,
       streams: streams.filter((s) => s?.trigger === e.trigger).map((s) => s?.id as number),
     }));
+  }
+
+  phaseSets(): readonly PhaseSet[] {
+    return this.analyzer.phaseSets();
+  }
+
+  phaseReport(
+    set: string,
+    query: PhaseReportQuery,
+    signal?: AbortSignal,
+  ): AsyncGenerator<PhaseReportRow[], number> {
+    return this.analyzer.phaseReport(set, query, signal);
+  }
+
+  phaseRuns(set: string, query: RunsQuery): Promise<RunsPage> {
+    return this.analyzer.phaseRuns(set, query);
+  }
+
+  eventReport(query: EventReportQuery): Promise<EventReportRow[]> {
+    return this.analyzer.eventReport(query);
   }
 
   async health(): Promise<Record<string, unknown>> {

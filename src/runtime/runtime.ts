@@ -1,3 +1,7 @@
+import type { EventReportQuery, EventReportRow } from '../analysis/analysis-port.js';
+import { analyzerFor, type PhaseAnalyzer } from '../analysis/phase-analyzer.js';
+import { loadPhaseSets, type PhaseSet } from '../analysis/phase-definitions.js';
+import type { PhaseReportQuery, PhaseReportRow, RunsPage, RunsQuery } from '../analysis/phase-report.js';
 import { Distiller } from '../distill/distiller.js';
 import { eventClock, wallClock, type EngineClock } from '../engine/clock.js';
 import { Engine, type EngineLogger } from '../engine/engine.js';
@@ -17,6 +21,7 @@ import { runPipeline } from '../pipeline/run-pipeline.js';
 import { loadUserHandlerSpec } from '../pipeline/user-handler.js';
 import type { ExplainEntry, IngestReport, MeterJSON, ServerBackend } from '../server/backend.js';
 import { openStore } from '../store/open-store.js';
+import { Housekeeper } from './housekeeping.js';
 import { engineStats, pipelineMeterNames, type EngineStats } from '../stats/engine-stats.js';
 import type { DeadLetter, Store } from '../store/store.js';
 
@@ -88,7 +93,12 @@ export class Runtime implements ServerBackend {
     private readonly ownsStore: boolean,
     readonly warnings: readonly ConfigProblem[],
     private readonly stats: EngineStats | undefined,
-  ) {}
+    private readonly analyzer: PhaseAnalyzer,
+    /** `purge_completed_after` / `trim_events_after`, on the engine's clock. */
+    readonly housekeeper: Housekeeper,
+  ) {
+    housekeeper.start();
+  }
 
   /** The mmstats file this runtime publishes, if any. */
   get statsPath(): string | undefined {
@@ -111,13 +121,18 @@ export class Runtime implements ServerBackend {
         published = engineStats({ dir: config.statsDir, ...pipelineMeterNames(loaded.pipelines.values()) });
       }
       const stats = published;
+      // The engine commits through the analyzer, which keeps the phase sets' run tables current.
+      const analyzer = analyzerFor(store, loaded.phaseSets);
       const meterRegistry = new MeterRegistry();
-      meterRegistry.apply(await store.meterSamples());
+      const storedSamples = await store.meterSamples();
+      meterRegistry.apply(storedSamples);
+      // The stats file starts from what the store holds, as /v1/meters does.
+      stats?.record(storedSamples);
       const clockMode = options.clock ?? config.clock;
       const clock: EngineClock = clockMode === 'event' ? eventClock(config.latenessSeconds) : wallClock();
       const log = options.log;
       const engine = new Engine({
-        store,
+        store: analyzer.observe(store),
         triggers: loaded.triggers,
         pipelines: loaded.pipelines,
         clock,
@@ -154,6 +169,14 @@ export class Runtime implements ServerBackend {
         options.store === undefined,
         loaded.warnings,
         stats,
+        analyzer,
+        new Housekeeper({
+          store,
+          now: () => engine.clock.now(),
+          purgeCompletedAfterSeconds: config.purgeCompletedAfterSeconds,
+          trimEventsAfterSeconds: config.trimEventsAfterSeconds,
+          log,
+        }),
       );
     } catch (e) {
       published?.close();
@@ -171,12 +194,14 @@ export class Runtime implements ServerBackend {
     const events: WaymarkEvent[] = [];
     const dead: DeadLetter[] = [];
     const reasons: string[] = [];
+    const deadItems: number[] = [];
     let undefinedCount = 0;
     items.forEach((item, i) => {
       const out = this.distiller.distill(item, received);
       if (out.status === 'event') events.push(out.event);
       else if (out.status === 'no_definition') undefinedCount++;
       else {
+        deadItems.push(i);
         dead.push(deadLetter(source, out.reason, raw?.[i] ?? safeStringify(item), received));
         if (reasons.length < MAX_REASONS) reasons.push(`item ${i}: ${out.reason}`);
       }
@@ -189,6 +214,7 @@ export class Runtime implements ServerBackend {
       undefined: undefinedCount,
       deadLettered: dead.length,
       reasons,
+      deadItems,
     };
   }
 
@@ -264,13 +290,35 @@ export class Runtime implements ServerBackend {
       streams: this.engine.stateCounts(),
       dead_letters: await this.store.countDeadLetters(),
       triggers: this.triggers.map((t) => t.name),
+      ...(this.housekeeper.enabled ? { housekeeping: this.housekeeper.stats() } : {}),
     };
+  }
+
+  phaseSets(): readonly PhaseSet[] {
+    return this.analyzer.phaseSets();
+  }
+
+  phaseReport(
+    set: string,
+    query: PhaseReportQuery,
+    signal?: AbortSignal,
+  ): AsyncGenerator<PhaseReportRow[], number> {
+    return this.analyzer.phaseReport(set, query, signal);
+  }
+
+  phaseRuns(set: string, query: RunsQuery): Promise<RunsPage> {
+    return this.analyzer.phaseRuns(set, query);
+  }
+
+  eventReport(query: EventReportQuery): Promise<EventReportRow[]> {
+    return this.analyzer.eventReport(query);
   }
 
   /** Close the engine, then the store (when this runtime opened it). Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.housekeeper.close();
     await this.engine.close();
     this.stats?.close();
     if (this.ownsStore) await this.store.close();
@@ -304,6 +352,7 @@ export async function loadDefinitions(
   distiller: Distiller;
   triggers: TriggerDefinition[];
   pipelines: Map<string, PipelineDefinition>;
+  phaseSets: PhaseSet[];
   warnings: ConfigProblem[];
 }> {
   const problems: ConfigProblem[] = [];
@@ -323,9 +372,10 @@ export async function loadDefinitions(
   const distiller = attempt(() => Distiller.load(config.distillerFiles, { catchAll: config.catchAll }));
   const trig = attempt(() => loadTriggerDefinitions(triggerFiles ?? config.triggerFiles));
   const pipelines = attempt(() => loadPipelineDefinitions(pipelineFiles ?? config.pipelineFiles, registry));
+  const phaseSets = attempt(() => loadPhaseSets(config.phaseFiles));
   if (trig && pipelines) problems.push(...checkTriggerPipelines(trig.triggers, pipelines));
-  if (problems.length > 0 || !distiller || !trig || !pipelines) throw new ConfigError(problems);
-  return { distiller, triggers: trig.triggers, pipelines, warnings: trig.warnings };
+  if (problems.length > 0 || !distiller || !trig || !pipelines || !phaseSets) throw new ConfigError(problems);
+  return { distiller, triggers: trig.triggers, pipelines, phaseSets, warnings: trig.warnings };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { EVENT_ROUTES } from './event-routes.js';
 import { INGEST_ROUTES } from './ingest-routes.js';
+import { REPORT_ROUTES } from './report-routes.js';
 import type { Route } from './router.js';
 import { STATUS_ROUTES } from './status-routes.js';
 import { STREAM_ROUTES } from './stream-routes.js';
@@ -10,4 +11,5 @@ export const API_ROUTES: readonly Route[] = [
   ...STREAM_ROUTES,
   ...EVENT_ROUTES,
   ...STATUS_ROUTES,
+  ...REPORT_ROUTES,
 ];

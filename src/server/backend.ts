@@ -1,3 +1,6 @@
+import type { EventReportQuery, EventReportRow } from '../analysis/analysis-port.js';
+import type { PhaseSet } from '../analysis/phase-definitions.js';
+import type { PhaseReportQuery, PhaseReportRow, RunsPage, RunsQuery } from '../analysis/phase-report.js';
 import type { Store } from '../store/store.js';
 
 /** What one ingest request came to. */
@@ -13,6 +16,8 @@ export interface IngestReport {
   /** Items set aside in dead letters, with why (first few reasons). */
   readonly deadLettered: number;
   readonly reasons: readonly string[];
+  /** Indexes of the items that were dead-lettered (sources that settle items one by one, such as AMQP, use it). */
+  readonly deadItems?: readonly number[];
 }
 
 /** A meter or counter as JSON (product.md): population std dev; counters have `type: "counter"` and only `count`. */
@@ -70,4 +75,22 @@ export interface ServerBackend {
   explain(messageId: string): Promise<ExplainEntry[] | undefined>;
   /** `/v1/health`: anything JSON, at least `{status: "ok"}`. */
   health(): Promise<Record<string, unknown>>;
+
+  // --- time-and-motion analysis (src/analysis) ---
+  /** The configured phase sets. */
+  phaseSets(): readonly PhaseSet[];
+  /**
+   * A phase report, one array of lines per phase in the set's order, computed
+   * phase by phase; returns the number of runs covered. Throws
+   * `InvalidReportError` (a 400) for an unknown set or trait.
+   */
+  phaseReport(
+    set: string,
+    query: PhaseReportQuery,
+    signal?: AbortSignal,
+  ): AsyncGenerator<PhaseReportRow[], number>;
+  /** A page of a set's runs with their phases. */
+  phaseRuns(set: string, query: RunsQuery): Promise<RunsPage>;
+  /** Event counts and transport delays per event type (and group). */
+  eventReport(query: EventReportQuery): Promise<EventReportRow[]>;
 }

@@ -4,7 +4,9 @@ import { API_ROUTES } from './api-routes.js';
 import type { ServerBackend } from './backend.js';
 import { InvalidMarkerError, InvalidQueryError } from '../store/store-errors.js';
 import { BackendBusyError, HttpError, ServerStartError } from './errors.js';
-import { errorBody, sendReply, type Reply } from './respond.js';
+import { errorBody, sendReply, sendStream, type Reply } from './respond.js';
+import { InvalidReportError } from '../analysis/phase-report.js';
+import { AnalysisUnsupportedError } from '../analysis/phase-analyzer.js';
 import { Router, type ServerLogger } from './router.js';
 
 /** A handler mounted after the API routes and before the 404: returns true when it answered. */
@@ -107,8 +109,15 @@ export function createServer(options: ApiServerOptions): ApiServer {
       };
     }
     // The store refuses a query a client wrote (a marker it did not issue, a bad glob): the client's fault.
-    if (err instanceof InvalidMarkerError || err instanceof InvalidQueryError) {
+    if (
+      err instanceof InvalidMarkerError ||
+      err instanceof InvalidQueryError ||
+      err instanceof InvalidReportError
+    ) {
       return { status: 400, body: errorBody(400, `bad query: ${err.message}`) };
+    }
+    if (err instanceof AnalysisUnsupportedError) {
+      return { status: 501, body: errorBody(501, err.message) };
     }
     if (err instanceof BackendBusyError) {
       log.warn(`busy: ${err.message}`, { request: id });
@@ -213,6 +222,14 @@ export function createServer(options: ApiServerOptions): ApiServer {
         req.once('end', () => finish(true));
         req.once('error', () => finish(false));
         req.resume();
+        return;
+      }
+      if (reply.stream !== undefined) {
+        const stream = reply.stream;
+        await sendStream(res, { ...reply, stream }, closing, (err) => {
+          const r = errorReply(err, req, id);
+          return (r.body as { error: { message: string } }).error.message;
+        });
         return;
       }
       sendReply(res, reply, closing);

@@ -8,6 +8,12 @@ export interface Reply {
   readonly headers?: Readonly<Record<string, string>>;
   /** Answer with `Connection: close` and drop the connection afterwards (unread request body). */
   readonly closeConnection?: boolean;
+  /**
+   * Instead of `body`: JSON values sent one per line as they come
+   * (`application/x-ndjson`, chunked). A failure after the first line ends the
+   * stream with a line `{"error": "…"}`.
+   */
+  readonly stream?: AsyncIterable<unknown>;
 }
 
 /** The error body of every failure: `{"error": {"status": 404, "message": "…"}}`. */
@@ -32,4 +38,46 @@ export function sendReply(res: ServerResponse, reply: Reply, forceClose: boolean
   headers['content-length'] = Buffer.byteLength(text);
   res.writeHead(reply.status, headers);
   res.end(text);
+}
+
+/**
+ * Write a streamed {@link Reply}: each value a JSON line, flushed as it comes.
+ * Stops early (and ends the iterator) when the client goes away; an error
+ * from the iterator becomes a last line `{"error": message}`. Never throws.
+ */
+export async function sendStream(
+  res: ServerResponse,
+  reply: Reply & { stream: AsyncIterable<unknown> },
+  forceClose: boolean,
+  onError: (err: unknown) => string,
+): Promise<void> {
+  const headers: Record<string, string> = {
+    'cache-control': 'no-store',
+    'content-type': 'application/x-ndjson; charset=utf-8',
+    ...reply.headers,
+  };
+  if (forceClose) headers['connection'] = 'close';
+  res.writeHead(reply.status, headers);
+  const iterator = reply.stream[Symbol.asyncIterator]();
+  let gone = false;
+  const onClose = (): void => {
+    gone = true;
+  };
+  res.once('close', onClose);
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true || gone) break;
+      const ok = res.write(JSON.stringify(next.value) + '\n');
+      // Let the line leave before computing the next one (progressive results), and respect backpressure.
+      if (!ok) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } catch (err) {
+    if (!gone) res.write(JSON.stringify({ error: onError(err) }) + '\n');
+  } finally {
+    res.off('close', onClose);
+    if (gone) await iterator.return?.().catch(() => undefined);
+    res.end();
+  }
 }

@@ -27,6 +27,8 @@ test('demo: serves, feeds generated traffic through HTTP, and reports meters', a
     );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /waymark demo serving on http:\/\/127\.0\.0\.1:\d+/);
+    const url = /serving on (http:\/\/[\d.:]+)/.exec(r.stdout)?.[1];
+    assert.ok(r.stdout.includes(`Dashboard: ${url}/\n`), 'the dashboard URL is printed');
     const sent = /(\d+) notifications sent/.exec(r.stdout);
     assert.ok(sent && Number(sent[1]) > 1000, r.stdout);
     assert.match(r.stdout, /build_seconds\s+meter\s+\d+/);

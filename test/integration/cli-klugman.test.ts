@@ -92,3 +92,52 @@ test('waymark streams / streams show / events / meters / explain: the same JSON 
     tmp.remove();
   }
 });
+
+test('waymark streams reset: a completed stream runs again through a server; refused without one; unknown ids named', async () => {
+  const tmp = tempDir('cli-reset');
+  const env = { MMSTATS_PATH: tmp.dir };
+  try {
+    const server = await startServe(tmp.store, tmp.dir);
+    let id: number;
+    try {
+      await postLines(server.url, generatedTraffic(5).lines);
+      await settled(server.url);
+      const list = await runCli(
+        ['streams', '--server', server.url, '--json', '--trigger', 'build_time', '--state', 'completed'],
+        '',
+        env,
+      );
+      const fired = (JSON.parse(list.stdout) as { streams: { id: number; outcome: string }[] }).streams.find(
+        (s) => s.outcome === 'fired',
+      );
+      assert.ok(fired, list.stdout);
+      id = fired.id;
+      const reset = await runCli(['streams', 'reset', String(id), '--server', server.url, '--json'], '', env);
+      assert.equal(reset.code, 0, reset.stderr);
+      const after = JSON.parse(reset.stdout) as { id: number; state: string; outcome: string | null };
+      assert.equal(after.id, id);
+      // Its fire criteria still hold: ready to fire again (or firing already), no outcome yet.
+      assert.ok(['ready', 'firing'].includes(after.state), after.state);
+      assert.equal(after.outcome, null);
+      await settled(server.url);
+      const shown = await runCli(['streams', 'show', String(id), '--server', server.url, '--json'], '', env);
+      const again = JSON.parse(shown.stdout) as { state: string; outcome: string | null };
+      assert.deepEqual([again.state, again.outcome], ['completed', 'fired'], 'it fired again');
+      const table = await runCli(['streams', 'reset', String(id), '--server', server.url], '', env);
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(table.stdout, new RegExp(`^stream ${id} is (ready|active|firing) again\\n$`));
+
+      const missing = await runCli(['streams', 'reset', '987654', '--server', server.url], '', env);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /987654/);
+      assert.match(missing.stderr, /not found|no stream/i);
+    } finally {
+      assert.equal(await server.stop(), 0, server.stderr());
+    }
+    const offline = await runCli(['streams', 'reset', String(id), '--store', tmp.store], '', env);
+    assert.equal(offline.code, 2);
+    assert.match(offline.stderr, /needs the engine: start "waymark serve"/);
+  } finally {
+    tmp.remove();
+  }
+});

@@ -26,11 +26,22 @@ export interface ServeProcess {
   stop: () => Promise<number | null>;
 }
 
-/** `waymark serve --port 0 --store STORE --clock event` as a child process, with MMSTATS_PATH = statsDir. */
-export async function startServe(store: string, statsDir: string): Promise<ServeProcess> {
+/**
+ * `waymark serve --port 0 --store STORE --clock event [EXTRA…]` as a child process,
+ * with MMSTATS_PATH = statsDir. Resolves once stdout has the "serving on" banner
+ * (and `ready`, when given); rejects if serve exits first or prints neither within
+ * `timeoutMs`, so a changed banner fails the test instead of hanging the suite.
+ */
+export async function startServe(
+  store: string,
+  statsDir: string,
+  extra: readonly string[] = [],
+  ready?: RegExp,
+  timeoutMs = 30_000,
+): Promise<ServeProcess> {
   const child = spawn(
     process.execPath,
-    [MAIN, 'serve', '--port', '0', '--store', store, '--clock', 'event'],
+    [MAIN, 'serve', '--port', '0', '--store', store, '--clock', 'event', ...extra],
     { env: { ...process.env, MMSTATS_PATH: statsDir }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -38,12 +49,22 @@ export async function startServe(store: string, statsDir: string): Promise<Serve
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve printed no banner within ${timeoutMs} ms; stdout: ${out}; stderr: ${err}`));
+    }, timeoutMs);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /serving on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) resolve(m[1] as string);
+      if (m && (ready === undefined || ready.test(out))) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
     });
-    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}: ${err}`));
+    });
   });
   return {
     child,

@@ -1,43 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventGenerator, openstackScenario, type TruthRecord } from '../../src/generate/index.js';
 import { Instant, US_PER_HOUR, US_PER_SECOND } from '../../src/model/instant.js';
 import { openStore } from '../../src/store/open-store.js';
-import { REPO_ROOT } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
+import { startServe } from '../integration/serve-process.js';
 
-const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const BATCH = 400;
-
-async function startServer(
-  store: string,
-  statsDir: string,
-): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(
-    process.execPath,
-    [MAIN, 'serve', '--port', '0', '--store', store, '--clock', 'event'],
-    {
-      env: { ...process.env, MMSTATS_PATH: statsDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /serving on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) resolve(m[1] as string);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-  return { child, url, stderr: () => err };
-}
 
 function killed(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -75,7 +48,7 @@ test('kill -9 at random points while ingesting a day: no acknowledged event lost
       killAt.add(1 + (x % (batches.length - 2)));
     }
 
-    let server = await startServer(store, dir);
+    let server = await startServe(store, dir);
     let acked = 0; // batches acknowledged, in order
     let kills = 0;
     while (acked < batches.length) {
@@ -99,7 +72,7 @@ test('kill -9 at random points while ingesting a day: no acknowledged event lost
         await new Promise((r) => setTimeout(r, (x % 7) * 3));
         await killed(server.child);
         if ((await post) === 200) acked++;
-        server = await startServer(store, dir);
+        server = await startServe(store, dir);
         continue;
       }
       const status = await post;

@@ -5,6 +5,16 @@
  * engine runtime replaces it in integration tests.
  */
 import type { ExplainEntry, IngestReport, MeterJSON, ServerBackend } from '../../src/server/backend.js';
+import type { EventReportQuery, EventReportRow } from '../../src/analysis/analysis-port.js';
+import { PhaseAnalyzer } from '../../src/analysis/phase-analyzer.js';
+import type { PhaseSet } from '../../src/analysis/phase-definitions.js';
+import type {
+  PhaseReportQuery,
+  PhaseReportRow,
+  RunsPage,
+  RunsQuery,
+} from '../../src/analysis/phase-report.js';
+import { eventReportOfEvents, runChunkOfEvents } from '../../src/analysis/scan-events.js';
 import type { BackendBusyError } from '../../src/server/errors.js';
 import { eventFromJSON, type TraitValue, type WaymarkEvent } from '../../src/model/event.js';
 import { Instant } from '../../src/model/instant.js';
@@ -261,6 +271,41 @@ export class FakeBackend implements ServerBackend {
   explanations: ExplainEntry[] = [];
   readonly deleted: number[] = [];
   readonly reset: number[] = [];
+  /** Phase sets the analysis routes see (reports scan the fake store's events, uncached). */
+  phaseSetList: PhaseSet[] = [];
+  private analyzer(): PhaseAnalyzer {
+    const events = (): Iterable<WaymarkEvent> => this.store.events.values();
+    return new PhaseAnalyzer({
+      sets: this.phaseSetList,
+      cache: false,
+      source: {
+        async *scanPhaseRuns(set) {
+          yield await Promise.resolve(runChunkOfEvents(set, events()));
+        },
+        eventReport: (q) => Promise.resolve(eventReportOfEvents(q, events())),
+      },
+    });
+  }
+
+  phaseSets(): readonly PhaseSet[] {
+    return this.phaseSetList;
+  }
+
+  phaseReport(
+    set: string,
+    query: PhaseReportQuery,
+    signal?: AbortSignal,
+  ): AsyncGenerator<PhaseReportRow[], number> {
+    return this.analyzer().phaseReport(set, query, signal);
+  }
+
+  phaseRuns(set: string, query: RunsQuery): Promise<RunsPage> {
+    return this.analyzer().phaseRuns(set, query);
+  }
+
+  eventReport(query: EventReportQuery): Promise<EventReportRow[]> {
+    return this.analyzer().eventReport(query);
+  }
 
   addEvent(json: Record<string, unknown>): WaymarkEvent {
     const e = eventFromJSON(json);

@@ -21,7 +21,7 @@ describe('routing and errors', () => {
       );
       assert.match(
         res.body.error.message,
-        /POST \/v1\/notifications, POST \/v1\/events, GET \/v1\/streams, .*GET \/v1\/dead-letters$/,
+        /POST \/v1\/notifications, POST \/v1\/events, GET \/v1\/streams, .*GET \/v1\/dead-letters, GET \/v1\/phases, GET \/v1\/reports\/phases, GET \/v1\/reports\/events, GET \/v1\/reports\/runs$/,
       );
     }
   });

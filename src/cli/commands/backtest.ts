@@ -59,7 +59,8 @@ const command: Command = {
     const scratch = new MemoryStore();
     await scratch.open();
     const runtime = await Runtime.open({
-      config,
+      // The scratch store keeps everything: the report reads it at the end.
+      config: { ...config, purgeCompletedAfterSeconds: undefined, trimEventsAfterSeconds: undefined },
       clock: 'event',
       store: scratch,
       triggerFiles: values.triggers.map((f) => resolve(io.cwd, f)),

@@ -9,6 +9,7 @@ import {
 import { Instant, US_PER_SECOND } from '../../model/instant.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { createServer } from '../../server/create-server.js';
+import { staticAssetsHandler } from '../../server/static-assets.js';
 import { statsRequestHandler } from '../../stats/http-handler.js';
 import { CONFIG_FLAGS, resolveConfig } from '../config-flags.js';
 import {
@@ -24,6 +25,7 @@ import {
 import { cliLogger } from '../cli-logger.js';
 import { progressMode } from '../progress.js';
 import { meterTable } from './meters.js';
+import { redactStoreUrl } from '../../config/store-url.js';
 
 const FLAGS = {
   ...CONFIG_FLAGS,
@@ -109,7 +111,7 @@ const command: Command = {
       backend: runtime,
       host: config.http.host,
       port,
-      extraHandlers: [statsRequestHandler({ dir: config.statsDir })],
+      extraHandlers: [statsRequestHandler({ dir: config.statsDir }), staticAssetsHandler()],
     });
     let url: string;
     try {
@@ -121,7 +123,10 @@ const command: Command = {
     const say = (text: string): void => {
       if (mode !== 'quiet') io.stderr.write(text);
     };
-    await writeAll(io.stdout, `waymark demo serving on ${url} (store ${config.storeUrl})\n`);
+    await writeAll(
+      io.stdout,
+      `waymark demo serving on ${url} (store ${redactStoreUrl(config.storeUrl)})\n\n  Dashboard: ${url}/\n`,
+    );
 
     const start = Instant.parse('2026-01-01T00:00:00Z');
     const faults = { drop: 0.01, dup: 0.01, reorder: 30 * US_PER_SECOND };
@@ -206,11 +211,11 @@ const command: Command = {
       await writeAll(
         io.stdout,
         `\n${sent} notifications sent. Meters:\n${meters.length > 0 ? meterTable(meters) : 'none yet\n'}` +
-          `\nTry:\n  curl '${url}/v1/streams?state=active'\n  waymark streams --server ${url}\n  waymark meters --server ${url}\n` +
+          `\nDashboard: ${url}/\nTry:\n  curl '${url}/v1/streams?state=active'\n  waymark streams --server ${url}\n  waymark meters --server ${url}\n` +
           `mmstats: ${runtime.statsPath ?? '-'}   Prometheus: ${url}/metrics\n`,
       );
       if (values.exit !== true && !abort.signal.aborted) {
-        await writeAll(io.stdout, `still serving on ${url}; Ctrl-C stops\n`);
+        await writeAll(io.stdout, `still serving on ${url} (dashboard ${url}/); Ctrl-C stops\n`);
         await new Promise<void>((r) => {
           abort.signal.addEventListener('abort', () => r());
           process.once('SIGTERM', () => r());

@@ -27,7 +27,7 @@ the trigger engine: events are stored with their stream membership, streams fire
 and expire, pipelines run. Bad lines go to the store's dead letters.
 
   --config FILE     waymark.yaml (default: $WAYMARK_CONFIG, ./waymark.yaml, else built-in)
-  --store URL       duckdb:PATH | memory: (overrides the config's database)
+  --store URL       duckdb:PATH | postgresql://… | memory: (overrides the config's database)
   --clock event     (default) event time: the latest timestamp seen less the
                     lateness; at the end of input the clock stands at the latest
                     timestamp. "wall": the system clock.
