@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { BenchFigure, BenchSuite } from './lib.js';
 
-const ALL = ['generate', 'distill', 'timex', 'stats', 'store', 'engine'];
+const ALL = ['generate', 'distill', 'timex', 'stats', 'store', 'engine', 'analysis', 'amqp', 'postgres'];
 const args = process.argv.slice(2);
 const write = args.includes('--write');
 const names = args.filter((a) => !a.startsWith('--'));
