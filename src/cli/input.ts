@@ -4,14 +4,10 @@ import type { Readable } from 'node:stream';
 import { WaymarkError } from '../model/errors.js';
 import type { CliIO } from './command.js';
 
-/**
- * A file, or stdin for `-` or nothing; a missing file or a directory is a
- * WaymarkError naming it. Chunks are UTF-8 text, or with `raw` the bytes as read
- * (a consumer decoding elsewhere, e.g. in a worker thread).
- */
-export function openInput(io: CliIO, input: string | undefined, raw = false): Readable {
+/** A file, or stdin for `-` or nothing; a missing file or a directory is a WaymarkError naming it. */
+export function openInput(io: CliIO, input: string | undefined): Readable {
   if (input === undefined || input === '-') {
-    if (!raw) io.stdin.setEncoding('utf8');
+    io.stdin.setEncoding('utf8');
     return io.stdin;
   }
   const path = resolve(io.cwd, input);
@@ -25,54 +21,26 @@ export function openInput(io: CliIO, input: string | undefined, raw = false): Re
       { cause },
     );
   }
-  return createReadStream(
-    path,
-    raw ? { highWaterMark: 1 << 20 } : { encoding: 'utf8', highWaterMark: 1 << 20 },
-  );
+  return createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
 }
 
 /** The input's text chunks; a read error becomes a WaymarkError naming the input. */
 export async function* chunksOf(input: Readable, name: string): AsyncGenerator<string> {
-  for await (const chunk of rawChunksOf(input, name)) yield typeof chunk === 'string' ? chunk : String(chunk);
-}
-
-/** The input's chunks as they come (strings, or bytes from a stream without an encoding); read errors as in {@link chunksOf}. */
-export async function* rawChunksOf(input: Readable, name: string): AsyncGenerator<string | Uint8Array> {
   try {
-    for await (const chunk of input) yield chunk as string | Uint8Array;
+    for await (const chunk of input) yield typeof chunk === 'string' ? chunk : String(chunk);
   } catch (cause) {
     throw new WaymarkError(`cannot read input ${name}: ${(cause as Error).message}`, { cause });
   }
 }
 
-/**
- * Splits text that arrives in chunks into lines, without their line ends (`\n`
- * or `\r\n`); blank lines included. `push` returns the lines a chunk completed,
- * `end` the unterminated last one, if any.
- */
-export class LineSplitter {
-  private pending = '';
-
-  push(chunk: string): string[] {
-    const text = this.pending + chunk;
-    const parts = text.split('\n');
-    this.pending = parts.pop() ?? '';
-    return parts.map(stripCR);
-  }
-
-  end(): string[] {
-    const last = this.pending;
-    this.pending = '';
-    return last === '' ? [] : [stripCR(last)];
-  }
-}
-
-const stripCR = (l: string): string => (l.endsWith('\r') ? l.slice(0, -1) : l);
-
 /** The input as lines, a chunk at a time, without their line ends (`\n` or `\r\n`); blank lines included. */
 export async function* linesOf(input: Readable, name: string): AsyncGenerator<string[]> {
-  const split = new LineSplitter();
-  for await (const chunk of chunksOf(input, name)) yield split.push(chunk);
-  const last = split.end();
-  if (last.length > 0) yield last;
+  let pending = '';
+  for await (const chunk of chunksOf(input, name)) {
+    const text = pending + chunk;
+    const parts = text.split('\n');
+    pending = parts.pop() ?? '';
+    yield parts.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  }
+  if (pending !== '') yield [pending.endsWith('\r') ? pending.slice(0, -1) : pending];
 }

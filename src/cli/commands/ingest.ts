@@ -1,12 +1,10 @@
 import { Instant } from '../../model/instant.js';
-import type { WaymarkEvent } from '../../model/event.js';
+import { eventFromJSON, type WaymarkEvent } from '../../model/event.js';
 import type { DeadLetter } from '../../store/store.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { CONFIG_FLAGS, resolveConfig } from '../config-flags.js';
 import { OUTPUT_FLAGS, UsageError, durationFlag, parseFlags, writeAll, type Command } from '../command.js';
-import { openInput } from '../input.js';
-import { receiveEvent, type WorkerResult } from '../ingest-lines.js';
-import { distilledChunks } from '../ingest-reader.js';
+import { linesOf, openInput } from '../input.js';
 import { ProgressReporter, progressMode } from '../progress.js';
 import { cliLogger } from '../cli-logger.js';
 
@@ -61,14 +59,16 @@ const command: Command = {
       values.lateness === undefined
         ? base
         : { ...base, latenessSeconds: durationFlag('ingest', 'lateness', values.lateness) / 1e6 };
-    const input = openInput(io, positionals[0], true);
+    const input = openInput(io, positionals[0]);
     const mode = progressMode(io, values);
     const log = cliLogger(io, mode, values.verbose === true);
     const runtime = await Runtime.open({ config, clock, log });
     const progress = new ProgressReporter(io, mode, 'ingest', 'lines');
     const counts = { lines: 0, events: 0, duplicates: 0, no_definition: 0, dead_letters: 0 };
     const started = performance.now();
+    let eventsMode: boolean | undefined = values.events === true ? true : undefined;
     let latest = -Infinity;
+    let lineNumber = 0;
     let events: WaymarkEvent[] = [];
     let dead: DeadLetter[] = [];
     const inflight: Promise<void>[] = [];
@@ -87,18 +87,36 @@ const command: Command = {
       );
       if (inflight.length >= IN_FLIGHT) await inflight.shift();
     };
-    const take = (r: WorkerResult): void => {
-      counts.lines += r.lines;
-      counts.no_definition += r.noDefinition;
-      for (const p of r.events) {
-        const e = receiveEvent(p);
-        if (e.timestamp.us > latest) latest = e.timestamp.us;
-        events.push(e);
+    const bad = (line: string, reason: string): void => {
+      counts.dead_letters++;
+      dead.push({
+        source,
+        reason: `line ${lineNumber}: ${reason}`,
+        payload: line.slice(0, 65536),
+        received: Instant.now(),
+      });
+    };
+    const handle = (line: string): void => {
+      lineNumber++;
+      if (line.trim() === '') return;
+      counts.lines++;
+      eventsMode ??= looksLikeEvent(line);
+      if (eventsMode) {
+        try {
+          const e = eventFromJSON(JSON.parse(line));
+          if (e.timestamp.us > latest) latest = e.timestamp.us;
+          events.push(e);
+        } catch (e) {
+          bad(line, (e as Error).message);
+        }
+        return;
       }
-      for (const d of r.dead) {
-        counts.dead_letters++;
-        dead.push({ source, reason: d.reason, payload: d.payload, received: new Instant(d.received) });
-      }
+      const r = runtime.distiller.distillLine(line);
+      if (r.status === 'event') {
+        if (r.event.timestamp.us > latest) latest = r.event.timestamp.us;
+        events.push(r.event);
+      } else if (r.status === 'no_definition') counts.no_definition++;
+      else bad(line, r.reason);
     };
     const snapshot = (): Parameters<ProgressReporter['update']>[0] => ({
       done: counts.lines,
@@ -106,15 +124,11 @@ const command: Command = {
     });
 
     try {
-      // Parsing and distilling run in a worker thread; this thread runs the engine and the store.
-      const distilled = distilledChunks(input, positionals[0] ?? 'stdin', {
-        distillerFiles: config.distillerFiles,
-        catchAll: config.catchAll,
-        eventsMode: values.events === true ? true : undefined,
-      });
-      for await (const r of distilled) {
-        take(r);
-        if (events.length + dead.length >= CHUNK) await send();
+      for await (const lines of linesOf(input, positionals[0] ?? 'stdin')) {
+        for (const line of lines) {
+          handle(line);
+          if (events.length + dead.length >= CHUNK) await send();
+        }
         progress.update(snapshot());
       }
       await send();
@@ -166,5 +180,17 @@ const command: Command = {
     return 0;
   },
 };
+
+/** A distilled event has `traits` and no `payload` (notifications carry their data in `payload`). */
+function looksLikeEvent(line: string): boolean {
+  try {
+    const v = JSON.parse(line) as unknown;
+    return (
+      v !== null && typeof v === 'object' && 'traits' in v && !('payload' in v) && !('oslo.message' in v)
+    );
+  } catch {
+    return false;
+  }
+}
 
 export default command;
