@@ -64,7 +64,7 @@ async function buildStore(): Promise<void> {
   const u = (salt: number, lo: number, hi: number): string =>
     `(${lo * MIN} + hash(r, ${salt}) % ${(hi - lo) * MIN + 1})`;
   const started = performance.now();
-  await c.run(`INSERT INTO events
+  await c.run(`INSERT INTO events (message_id, id_hash, event_type, ts, received, traits, testrun_id)
     WITH runs AS (
       SELECT r, ${T0} + r * 6000000 AS t0, ${u(1, 1, 2)} AS d1, ${u(2, 1, 5)} AS d2, ${u(3, 10, 20)} AS d3,
              ${u(4, 5, 10)} AS d4, ${u(5, 20, 40)} AS d5
@@ -79,7 +79,8 @@ async function buildStore(): Promise<void> {
       ts[k + 1]::BIGINT AS ts,
       (ts[k + 1] + CASE WHEN hash(r, k, 7) % 5 < 2 THEN 0 ELSE hash(r, k, 8) % 3000000 END)::BIGINT AS received,
       '{"testrun_id":"run-' || r || '","device_group":"dg-' || (r % 5) || '","queue":"q' || (r % 4) ||
-        '","configuration":"c' || (r % 5) || '","host":"ci-host-' || (r % 24) || '","requestor":"ana@example.com","service":"ci"}' AS traits
+        '","configuration":"c' || (r % 5) || '","host":"ci-host-' || (r % 24) || '","requestor":"ana@example.com","service":"ci"}' AS traits,
+      'run-' || r AS testrun_id
     FROM times, range(10) u(k)
     ORDER BY ts`);
   c.closeSync();

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
-import { SCHEMA_VERSION } from '../../src/store/duckdb/migrations.js';
+import { CORRELATION_TRAITS, SCHEMA_VERSION } from '../../src/store/duckdb/migrations.js';
 import { at, batch, ev, ids, stream, tempDir } from './fixtures.js';
 import { storeSuite } from './store-suite.js';
 
@@ -150,6 +150,52 @@ describe('duckdb: the file', () => {
     assert.deepEqual(
       await rawSql(path, 'SELECT version, name, applied_at FROM schema_migrations ORDER BY version'),
       before,
+    );
+  });
+
+  test('correlation traits are columns: written from the traits exactly as the migration extracts them from the JSON', async (t) => {
+    const tmp = tempDir('waymark-duckdb-');
+    t.after(() => tmp.remove());
+    const path = join(tmp.dir, 'c.duckdb');
+    const store = DuckDBStore.create({ path });
+    await store.open();
+    const events = [
+      ev('a', 't', at(0), { testrun_id: 'run-1', request_id: 'req-é', other: 'x' }),
+      ev('b', 't', at(1), { instance_id: 42, request_id: 1.5 }),
+      ev('c', 't', at(2), { testrun_id: at(3), host: 'h' }),
+      ev('d', 't', at(3)),
+    ];
+    await store.commit(batch({ events }));
+    await store.close();
+    const cols = CORRELATION_TRAITS.join(', '); // request_id, instance_id, testrun_id
+    const extracted = CORRELATION_TRAITS.map((c) => `json_extract_string(traits, '$.${c}')`).join(', ');
+    const rows = await rawSql(
+      path,
+      `SELECT message_id, ${cols}, ${extracted} FROM events ORDER BY message_id`,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.slice(0, 4)),
+      [
+        ['a', 'req-é', null, 'run-1'],
+        ['b', '1.5', '42', null],
+        ['c', null, null, at(3).toJSON()],
+        ['d', null, null, null],
+      ],
+    );
+    for (const r of rows) assert.deepEqual(r.slice(4), r.slice(1, 4), `event ${String(r[0])}: column = JSON`);
+
+    // A store from before migration 2: the columns are added and filled from the JSON.
+    await rawSql(
+      path,
+      `ALTER TABLE events DROP COLUMN testrun_id; ALTER TABLE events DROP COLUMN request_id;
+       ALTER TABLE events DROP COLUMN instance_id; DELETE FROM schema_migrations WHERE version >= 2`,
+    );
+    const old = DuckDBStore.create({ path });
+    await old.open();
+    await old.close();
+    assert.deepEqual(
+      await rawSql(path, `SELECT message_id, ${cols} FROM events ORDER BY message_id`),
+      rows.map((r) => r.slice(0, 4)),
     );
   });
 

@@ -3,6 +3,7 @@ import type { EdgeTraitCondition, PhaseSet } from '../../analysis/phase-definiti
 import { edgeColumn } from '../../analysis/run-table.js';
 import { num, type DuckDBChunkSlice, type DuckDBConnectionSlice, type SqlParam } from './duckdb-client.js';
 import { jsonPointer, traitCondition } from './event-queries.js';
+import { CORRELATION_TRAITS } from './migrations.js';
 
 /** SQL for "the event's traits satisfy these conditions" (typed: text equals text, numbers numbers). */
 function conditionsSql(conditions: readonly EdgeTraitCondition[], params: SqlParam[]): string {
@@ -39,7 +40,8 @@ function doubles(chunk: DuckDBChunkSlice, column: number): Float64Array {
 }
 
 /**
- * One statement: the events of the set's edge types carrying its group trait,
+ * One statement: the events of the set's edge types carrying its group trait
+ * (a column when it is one of the {@link CORRELATION_TRAITS}),
  * grouped by run, with per matcher `min/max` of `ts` and `received` (only the
  * columns an edge uses; NaN for none) and the run traits of the run's earliest
  * event (by timestamp, then message_id), extracted after grouping so each
@@ -51,7 +53,10 @@ export async function* scanPhaseRuns(
   signal?: AbortSignal,
 ): AsyncGenerator<RunChunk> {
   const types = [...new Set(set.matchers.flatMap((m) => m.eventTypes))];
-  const params: SqlParam[] = [jsonPointer(set.groupBy)];
+  // A correlation trait is a column (migration 2): no JSON parsed per event for the run id.
+  const column = (CORRELATION_TRAITS as readonly string[]).includes(set.groupBy) ? set.groupBy : undefined;
+  const params: SqlParam[] = column === undefined ? [jsonPointer(set.groupBy)] : [];
+  const runId = column === undefined ? 'json_extract_string(traits, ?)' : column;
   const matcherCols = set.matchers.map(
     (m, i) =>
       `(event_type IN (${placeholders(m.eventTypes, params)}) AND ${conditionsSql(m.traits, params)}) AS m${i}`,
@@ -80,7 +85,7 @@ export async function* scanPhaseRuns(
   });
   const sql = `
     WITH e AS (
-      SELECT ${['json_extract_string(traits, ?) AS run_id', 'ts', 'received', 'message_id', 'traits', ...matcherCols].join(', ')}
+      SELECT ${[`${runId} AS run_id`, 'ts', 'received', 'message_id', 'traits', ...matcherCols].join(', ')}
       FROM events WHERE event_type IN (${typeList})
     ), runs AS (
       SELECT run_id, ${[...aggs, "arg_min({'t': ts, 'm': message_id, 'traits': traits}, {'t': ts, 'm': message_id}) AS first"].join(', ')}

@@ -29,11 +29,22 @@ export interface Migration {
  * - `streams.id` is unique because the store is the only writer: an upsert is
  *   a DELETE and an INSERT in one transaction (DuckDB refuses that on a key,
  *   "duplicate key"; `INSERT OR REPLACE` / `UPDATE … FROM` measured 2x slower).
- * - Traits are JSON text; `distinguishing_strings` holds each distinguishing
+ * - Traits are JSON text, the {@link CORRELATION_TRAITS} also as columns;
+ *   `distinguishing_strings` holds each distinguishing
  *   value as `distinguishingValueString` gives it, for `distinguished_by` filters.
  * - CHECK constraints mirror the port's types, so a bad row fails the
  *   transaction, as the memory store refuses it.
  */
+/**
+ * Traits that group events into runs (the grouping ids of the bundled phase
+ * sets), kept as columns of `events` besides the JSON (migration 2): a phase
+ * report grouped by one of them reads a column instead of parsing every
+ * event's JSON, 10M events in well under a second instead of ~20 s. The value
+ * is the trait as `json_extract_string` gives it (text as is, numbers and
+ * datetimes as their JSON text); NULL when absent.
+ */
+export const CORRELATION_TRAITS = ['request_id', 'instance_id', 'testrun_id'] as const;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -94,6 +105,14 @@ export const MIGRATIONS: readonly Migration[] = [
         value DOUBLE NOT NULL CHECK (isfinite(value)),
         stream_id BIGINT NOT NULL,
         sampled_at BIGINT NOT NULL)`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'correlation traits (request_id, instance_id, testrun_id) as columns of events',
+    statements: [
+      ...CORRELATION_TRAITS.map((t) => `ALTER TABLE events ADD COLUMN ${t} VARCHAR`),
+      `UPDATE events SET ${CORRELATION_TRAITS.map((t) => `${t} = json_extract_string(traits, '$.${t}')`).join(', ')}`,
     ],
   },
 ];

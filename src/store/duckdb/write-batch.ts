@@ -7,6 +7,7 @@ import type { DuckDBAppenderSlice, DuckDBConnectionSlice } from './duckdb-client
 import { num } from './duckdb-client.js';
 import type { MessageIdFilter } from './message-id-filter.js';
 import { messageIdHash } from './message-id-hash.js';
+import { CORRELATION_TRAITS } from './migrations.js';
 
 /** An event to insert and its message-id hash. */
 export interface NewEvent {
@@ -165,6 +166,12 @@ export async function writeBatch(
     a.appendBigInt(big(e.timestamp));
     a.appendBigInt(big(e.received));
     a.appendVarchar(JSON.stringify(e.traits));
+    for (const t of CORRELATION_TRAITS) {
+      const v = e.traits[t];
+      if (v === undefined) a.appendNull();
+      else
+        a.appendVarchar(typeof v === 'string' ? v : typeof v === 'number' ? JSON.stringify(v) : v.toJSON());
+    }
   });
 
   const seen = new Set<string>();
