@@ -1,7 +1,7 @@
 import type { WaymarkEvent } from '../model/event.js';
 import { Instant } from '../model/instant.js';
 import { WaymarkError } from '../model/errors.js';
-import type { PipelineDefinition, StreamRef } from '../pipeline/handler.js';
+import { isPurePipeline, type PipelineDefinition, type StreamRef } from '../pipeline/handler.js';
 import type { DeadLetter, Store } from '../store/store.js';
 import type { EngineClock } from './clock.js';
 import { NO_INSTRUMENTS, type EngineInstruments } from './instruments.js';
@@ -116,6 +116,8 @@ export class Engine {
   private pendingEvents = 0;
   private readonly commands: { run: Command; done(e?: unknown): void }[] = [];
   private readonly finished: FinishedRun[] = [];
+  /** Events emitted by inline runs, for the next batch. */
+  private readonly carried: WaymarkEvent[] = [];
   private readonly runQueue: RunRequest[] = [];
   private running = 0;
   private looping = false;
@@ -288,6 +290,7 @@ export class Engine {
       this.pending.length === 0 &&
       this.commands.length === 0 &&
       this.finished.length === 0 &&
+      this.carried.length === 0 &&
       this.running === 0 &&
       this.runQueue.length === 0 &&
       this.commitQueue.length === 0
@@ -304,7 +307,11 @@ export class Engine {
     try {
       while (
         !this.stopped &&
-        (this.pending.length > 0 || this.commands.length > 0 || this.finished.length > 0 || this.dueNow())
+        (this.pending.length > 0 ||
+          this.commands.length > 0 ||
+          this.finished.length > 0 ||
+          this.carried.length > 0 ||
+          this.dueNow())
       ) {
         await this.flushOnce();
       }
@@ -338,22 +345,8 @@ export class Engine {
     let errors = 0;
     const emittedAll: WaymarkEvent[] = [];
 
-    for (const f of this.finished.splice(0)) {
-      const committed = f.outcome.status === 'committed' ? f.outcome : undefined;
-      const result: RunResult = committed
-        ? { status: 'committed', samples: committed.samples }
-        : { status: 'error', error: (f.outcome as { error: string }).error };
-      const timing = { started: f.started, finished: f.finished, emitted: committed?.emitted.length ?? 0 };
-      const r = this.book.applyResult(f.request, result, timing, clock.now(), batch);
-      if (r === 'committed' && committed) emittedAll.push(...committed.emitted);
-      if (r === 'error') {
-        errors++;
-        this.log.warn(`pipeline ${f.request.pipeline} failed: stream ${f.request.stream.id}`, {
-          attempt: f.request.stream.attempts,
-          error: result.status === 'error' ? result.error : undefined,
-        });
-      }
-    }
+    for (const f of this.finished.splice(0)) if (this.applyFinished(f, batch, emittedAll)) errors++;
+    emittedAll.push(...this.carried.splice(0));
 
     const commands: { run: Command; done(e?: unknown): void }[] = [];
     for (const c of this.commands.splice(0)) {
@@ -399,6 +392,13 @@ export class Engine {
       for (const c of commands) c.done(e);
       throw e;
     }
+    try {
+      errors += await this.runInline(batch);
+    } catch (e) {
+      for (const p of taken) p.reject(e);
+      for (const c of commands) c.done(e);
+      throw e;
+    }
     this.seen.evict();
     this.pendingEvents -= n;
     for (const w of this.spaceWaiters.splice(0)) w();
@@ -431,6 +431,46 @@ export class Engine {
       this.settle();
     });
     if (this.commitQueue.length >= MAX_COMMITS_IN_FLIGHT) await this.commitQueue[0];
+  }
+
+  /** Apply a finished run to the batch; its emitted events go to `emitted`. True when the run failed. */
+  private applyFinished(f: FinishedRun, batch: BatchBuilder, emitted: WaymarkEvent[]): boolean {
+    const clock = this.options.clock;
+    const committed = f.outcome.status === 'committed' ? f.outcome : undefined;
+    const result: RunResult = committed
+      ? { status: 'committed', samples: committed.samples }
+      : { status: 'error', error: (f.outcome as { error: string }).error };
+    const timing = { started: f.started, finished: f.finished, emitted: committed?.emitted.length ?? 0 };
+    const r = this.book.applyResult(f.request, result, timing, clock.now(), batch);
+    if (r === 'committed' && committed) emitted.push(...committed.emitted);
+    if (r !== 'error') return false;
+    this.log.warn(`pipeline ${f.request.pipeline} failed: stream ${f.request.stream.id}`, {
+      attempt: f.request.stream.attempts,
+      error: result.status === 'error' ? result.error : undefined,
+    });
+    return true;
+  }
+
+  /**
+   * Run the batch's pure pipelines ({@link isPurePipeline}: meters, counts,
+   * logs) now, so that their outcome commits with the fire that started them:
+   * one commit from event to completed stream. Their runs leave `batch.runs`.
+   * Returns how many failed.
+   */
+  private async runInline(batch: BatchBuilder): Promise<number> {
+    let errors = 0;
+    for (let i = 0; i < batch.runs.length;) {
+      const request = batch.runs[i] as RunRequest;
+      const definition = this.options.pipelines.get(request.pipeline);
+      if (definition === undefined || !isPurePipeline(definition)) {
+        i++;
+        continue;
+      }
+      batch.runs.splice(i, 1);
+      // Pure handlers never emit; should one, its events are ingested with the next batch.
+      if (this.applyFinished(await this.execute(request), batch, this.carried)) errors++;
+    }
+    return errors;
   }
 
   private afterCommit(
@@ -492,7 +532,8 @@ export class Engine {
     }
   }
 
-  private async runOne(request: RunRequest): Promise<void> {
+  /** Run a request's pipeline; never throws (a failure is the outcome). */
+  private async execute(request: RunRequest): Promise<FinishedRun> {
     const s = request.stream;
     const definition = this.options.pipelines.get(request.pipeline);
     const started = Instant.now();
@@ -518,10 +559,15 @@ export class Engine {
         outcome = { status: 'error', error: (e as Error).message };
       }
     }
+    return { request, outcome, started, finished: Instant.now() };
+  }
+
+  private async runOne(request: RunRequest): Promise<void> {
+    const finished = await this.execute(request);
     this.running--;
     // Shutting down: the run was aborted; the stream stays firing/expiring in the store and re-runs at the next start.
     if (this.stopped || this.closing) return this.settle();
-    this.finished.push({ request, outcome, started, finished: Instant.now() });
+    this.finished.push(finished);
     this.launchRuns();
     this.kick();
   }

@@ -84,6 +84,14 @@ export interface ParamProblem {
  */
 export interface HandlerSpec {
   readonly name: string;
+  /**
+   * The handler touches nothing outside its run (no I/O but logging, never
+   * emits events; its effects are the run's staged meter samples). A pipeline
+   * of such handlers only ({@link isPurePipeline}) runs inside the commit that
+   * fires its stream: fire, run and outcome are durable together, in one
+   * commit instead of two.
+   */
+  readonly pure?: boolean;
   /** Every problem with `params` (empty list: fine). Called once, at load. */
   validate(params: Readonly<Record<string, unknown>>): readonly ParamProblem[];
   create(params: Readonly<Record<string, unknown>>, context: HandlerContext): PipelineHandler;
@@ -100,4 +108,9 @@ export interface PipelineDefinition {
   readonly name: string;
   readonly handlers: readonly HandlerEntry[];
   readonly source: { readonly file: string };
+}
+
+/** Every handler of the pipeline is {@link HandlerSpec.pure}. */
+export function isPurePipeline(definition: PipelineDefinition): boolean {
+  return definition.handlers.length > 0 && definition.handlers.every((h) => h.spec.pure === true);
 }

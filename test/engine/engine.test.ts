@@ -397,3 +397,87 @@ test('an event later than a stream’s expiration does not join it, even while l
   );
   await engine.close();
 });
+
+test('a pure pipeline (meters, counts, logs) runs inside the commit that fires its stream; others commit twice', async () => {
+  const spec = (pure: boolean): PipelineDefinition['handlers'][number]['spec'] => ({
+    name: pure ? 'pure-test' : 'io-test',
+    ...(pure ? { pure: true } : {}),
+    validate: () => [],
+    create: () => {
+      throw new Error('not used: the test executes pipelines itself');
+    },
+  });
+  for (const pure of [true, false]) {
+    const inner = await openMemory();
+    const commits: { events: number; states: string[]; outcomes: number }[] = [];
+    const store = new Proxy(inner, {
+      get(target, prop, receiver): unknown {
+        if (prop === 'commit')
+          return async (batch: Parameters<Store['commit']>[0]) => {
+            await target.commit(batch);
+            commits.push({
+              events: batch.events.length,
+              states: batch.streams.filter((s) => s.trigger === 'build_time').map((s) => s.state),
+              outcomes: batch.outcomes.length,
+            });
+          };
+        const v: unknown = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const defs = pipelines('build_failed', 'audit', 'noop');
+    defs.set('build_time', {
+      name: 'build_time',
+      handlers: [{ spec: spec(pure), params: {} }],
+      source: { file: 'test' },
+    });
+    let fail = true;
+    const { triggers } = parseTriggerDefinitions('triggers.yaml', TRIGGERS);
+    const engine = new Engine({
+      store,
+      triggers,
+      pipelines: defs,
+      // The first run fails, the retry commits.
+      executePipeline: () =>
+        Promise.resolve(
+          fail
+            ? ((fail = false), { status: 'error' as const, error: 'boom' })
+            : { status: 'committed' as const, samples: [], emitted: [] },
+        ),
+      clock: eventClock(0),
+      retry: { maxAttempts: 3, backoffSeconds: 10 },
+    });
+    await engine.start();
+    await engine.ingest([
+      ev('compute.instance.create.start', 'i-p', 0),
+      ev('compute.instance.create.end', 'i-p', 5),
+    ]);
+    await engine.idle();
+    const firstStates = commits.map((c) => c.states).filter((s) => s.length > 0);
+    if (pure) {
+      assert.deepEqual(
+        commits,
+        [{ events: 2, states: ['error'], outcomes: 1 }],
+        'fire and failed run in one commit',
+      );
+    } else {
+      assert.deepEqual(firstStates, [['firing'], ['error']], 'fire, then the failed run, in two commits');
+    }
+    // The retry is due 10 s later (event time): one more event moves the clock.
+    commits.length = 0;
+    await engine.ingest([ev('compute.instance.update', 'i-other', 60)]);
+    await engine.idle();
+    const states = commits.flatMap((c) => c.states);
+    assert.deepEqual(
+      states,
+      pure ? ['completed'] : ['firing', 'completed'],
+      `retry (${pure ? 'pure' : 'io'})`,
+    );
+    const page = await inner.queryStreams({ trigger: 'build_time' });
+    assert.deepEqual(
+      page.items.map((s) => [s.state, s.outcome, s.attempts]),
+      [['completed', 'fired', 2]],
+    );
+    await engine.close();
+  }
+});

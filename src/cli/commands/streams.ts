@@ -95,7 +95,12 @@ const command: Command = {
         const s = (await api.request('PUT', `/v1/streams/${id}`, { state: 'active' })) as StreamJSON;
         await writeAll(
           io.stdout,
-          values.json === true ? JSON.stringify(s) + '\n' : `stream ${id} is ${s.state} again\n`,
+          values.json === true
+            ? JSON.stringify(s) + '\n'
+            : s.state === 'completed'
+              ? // A pure pipeline (meters, counts, logs) runs in the reset's own commit.
+                `stream ${id} ran again: ${s.outcome ?? 'completed'}\n`
+              : `stream ${id} is ${s.state} again\n`,
         );
         return 0;
       }

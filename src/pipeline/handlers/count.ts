@@ -37,4 +37,5 @@ export const countSpec: HandlerSpec = specWithRules(
   'count',
   RULES,
   (params, context) => new CountHandler(params['counter'] as string, param(params, 'by', 1), context),
+  { pure: true },
 );

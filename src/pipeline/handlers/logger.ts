@@ -58,4 +58,5 @@ export const loggerSpec: HandlerSpec = specWithRules(
   'logger',
   RULES,
   (params, context) => new LoggerHandler(param(params, 'level', 'info'), context),
+  { pure: true },
 );

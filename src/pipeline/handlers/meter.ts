@@ -115,4 +115,5 @@ export const meterSpec: HandlerSpec = specWithRules(
       },
       context,
     ),
+  { pure: true },
 );

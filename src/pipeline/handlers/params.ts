@@ -186,9 +186,11 @@ export function specWithRules(
   name: string,
   rules: ParamRules,
   make: (params: Readonly<Record<string, unknown>>, context: HandlerContext) => PipelineHandler,
+  options: { pure?: boolean } = {},
 ): HandlerSpec {
   return {
     name,
+    ...(options.pure === true ? { pure: true } : {}),
     validate: (params) => checkParams(params, rules),
     create: (params, context) => {
       assertParams(name, params, rules);
