@@ -14,6 +14,7 @@ import {
   makeImageMeta,
   notification,
   requestSpec,
+  type AuditFields,
   type Built,
   type OsInstance,
   type RequestContext,
@@ -241,6 +242,8 @@ export class OpenStackScenario implements Scenario {
     }
     const startState = inst.state;
     const oldFlavor = inst.flavor;
+    const before: AuditFields = { state: startState, flavor: oldFlavor, launchedAt: inst.launchedAt };
+    const auditSteps: (AuditFields & { at: Micros })[] = [];
     let newFlavor: Flavor = oldFlavor;
     if (def.newFlavor === true) {
       while (newFlavor === oldFlavor && FLAVORS.length > 1) newFlavor = weighted(rng, FLAVORS, FLAVOR_CUM);
@@ -325,6 +328,7 @@ export class OpenStackScenario implements Scenario {
           payload,
         ),
       });
+      auditSteps.push({ at: t, state: s.state ?? startState, flavor: s.flavor, launchedAt: s.launchedAt });
       if (step.mark === 'start') start = t;
       else if (step.mark === 'end') end = t;
       if (step.phase !== undefined) {
@@ -339,6 +343,7 @@ export class OpenStackScenario implements Scenario {
     inst.state = failed ? (failure as { to: string }).to : def.to;
     inst.launchedAt = s.launchedAt;
     inst.flavor = s.flavor;
+    inst.lastOp = { before, steps: auditSteps };
     const attributes: Record<string, string> = {
       request_id: requestId,
       tenant_id: inst.tenantId,
@@ -370,10 +375,11 @@ export class OpenStackScenario implements Scenario {
       roles: ADMIN_ROLES,
     };
     const ctx: RequestContext = { ...c, fragment: contextFields(inst, c) };
+    const asOf = auditFieldsAt(inst, midnight);
     const s: StepState = {
-      state: inst.state,
-      flavor: inst.flavor,
-      launchedAt: inst.launchedAt,
+      state: asOf.state,
+      flavor: asOf.flavor,
+      launchedAt: asOf.launchedAt,
       deletedAt: '',
       taskState: null,
     };
@@ -422,4 +428,22 @@ export class OpenStackScenario implements Scenario {
  */
 export function openstackScenario(options: OpenStackScenarioOptions = {}): OpenStackScenario {
   return new OpenStackScenario(options);
+}
+
+/**
+ * The instance as its last notification before `midnight` described it (Nova's
+ * audit reports the instance as it was at the end of the period): the fields
+ * after the latest operation, unless that operation was still running then.
+ */
+function auditFieldsAt(inst: OsInstance, midnight: Micros): AuditFields {
+  const current: AuditFields = { state: inst.state, flavor: inst.flavor, launchedAt: inst.launchedAt };
+  const op = inst.lastOp;
+  const last = op?.steps[op.steps.length - 1];
+  if (op === undefined || last === undefined || last.at < midnight) return current;
+  let fields: AuditFields = op.before;
+  for (const step of op.steps) {
+    if (step.at >= midnight) break;
+    fields = step;
+  }
+  return fields;
 }

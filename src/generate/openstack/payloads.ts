@@ -31,6 +31,22 @@ export interface OsInstance {
   state: string;
   /** When the create operation's last notification goes out (no `.exists` before). */
   createEnd: number;
+  /**
+   * The latest operation planned for it: the fields before it and after each of
+   * its notifications, so a nightly `.exists` can describe the instance as its
+   * last notification before midnight did, even while that operation runs on.
+   */
+  lastOp?: {
+    readonly before: AuditFields;
+    readonly steps: readonly (AuditFields & { readonly at: number })[];
+  };
+}
+
+/** What a `.exists` reports that an operation changes. */
+export interface AuditFields {
+  readonly state: string;
+  readonly flavor: Flavor;
+  readonly launchedAt: string;
 }
 
 /** One API request's `_context_*` values. */
