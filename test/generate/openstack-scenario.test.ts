@@ -35,12 +35,32 @@ test('long run: notifications come in emit-time order and inside the window', ()
 test('long run: no impossible sequences (nothing after a delete, no overlapping requests on one instance)', () => {
   const deletedAt = new Map<string, number>();
   const spans = new Map<string, Map<string, [number, number]>>();
+  let auditedDeletes = 0;
   for (const n of notes) {
     const id = instanceOf(n);
     assert.ok(id !== undefined, `no instance in ${String(n['event_type'])}`);
     const t = us(n['timestamp']);
     const gone = deletedAt.get(id);
-    assert.ok(gone === undefined, `${String(n['event_type'])} for ${id} after its delete.end`);
+    if (gone !== undefined) {
+      // Only audits, as Nova sends them after midnight: of the period it was deleted in (state deleted,
+      // deleted_at inside), or of a period that ended while its delete was still running.
+      assert.equal(
+        n['event_type'],
+        'compute.instance.exists',
+        `${String(n['event_type'])} for ${id} after its delete.end`,
+      );
+      const p = payloadOf(n);
+      if (p['state'] === 'deleted') {
+        const deleted = us(p['deleted_at']);
+        assert.ok(
+          us(p['audit_period_beginning']) <= deleted && deleted < us(p['audit_period_ending']),
+          `${id}: deleted_at outside the audited period`,
+        );
+      } else {
+        assert.ok(us(p['audit_period_ending']) <= gone, `${id}: audited alive after its deletion`);
+      }
+      auditedDeletes++;
+    }
     if (n['event_type'] === 'compute.instance.delete.end') deletedAt.set(id, t);
     if (n['event_type'] === 'compute.instance.exists') continue; // the audit runs whatever the instance does
     const req = String(n['_context_request_id']);
@@ -51,6 +71,7 @@ test('long run: no impossible sequences (nothing after a delete, no overlapping 
     else s[1] = t;
   }
   assert.ok(deletedAt.size > 100, `only ${deletedAt.size} deletes`);
+  assert.ok(auditedDeletes > 10, `only ${auditedDeletes} deleted instances audited after the midnight`);
   let checked = 0;
   for (const [id, byReq] of spans) {
     const list = [...byReq.values()].sort((a, b) => a[0] - b[0]);

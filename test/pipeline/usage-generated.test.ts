@@ -31,10 +31,12 @@ test('fault-free generated traffic verifies: every .exists, also while an operat
   });
   const distiller = Distiller.load(BUNDLED_DEFINITIONS);
   const streams = new Map<string, WaymarkEvent[]>();
+  let latest = 0;
   for (const g of gen) {
     const out = distiller.distill(g.notification);
     if (out.status !== 'event' || !matches(out.event.event_type)) continue;
     const e = out.event;
+    latest = Math.max(latest, e.timestamp.us);
     const id = e.traits['instance_id'];
     const apb = e.traits['audit_period_beginning'];
     const at = e.event_type === 'compute.instance.exists' && apb instanceof Instant ? apb : e.timestamp;
@@ -71,6 +73,23 @@ test('fault-free generated traffic verifies: every .exists, also while an operat
     [],
   );
   assert.equal(verified, exists);
+  // Deleted instances are audited too: every day with a finished delete, before the run's last
+  // midnight, has its .exists, with deleted_at and state deleted.
+  const lastMidnight = Math.floor(latest / US_PER_DAY) * US_PER_DAY;
+  let deletions = 0;
+  for (const events of streams.values()) {
+    const del = events.find((e) => e.event_type === 'compute.instance.delete.end');
+    if (del === undefined || del.timestamp.us >= lastMidnight) continue;
+    deletions++;
+    const ex = events.find((e) => e.event_type === 'compute.instance.exists');
+    assert.ok(
+      ex,
+      `no .exists for ${String(del.traits['instance_id'])} deleted at ${del.timestamp.toISOString()}`,
+    );
+    assert.equal(ex.traits['state'], 'deleted');
+    assert.ok(ex.traits['deleted_at'] instanceof Instant);
+  }
+  assert.ok(deletions > 10, `only ${deletions} deletions audited`);
   // The case that used to fail is in the run: operations running across an audit's midnight.
   const spanning = truth.filter(
     (t) =>

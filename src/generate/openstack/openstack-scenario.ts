@@ -91,6 +91,8 @@ export class OpenStackScenario implements Scenario {
   private readonly hosts: number;
   private readonly failureScale: number;
   private readonly exists: boolean;
+  /** Instances whose deletion started and that still get a `.exists` (for the period it ends in). */
+  private deleted: { inst: OsInstance; end: Micros }[] = [];
   private readonly operations: readonly OperationDef[];
   private readonly otherWeight: number;
 
@@ -141,7 +143,11 @@ export class OpenStackScenario implements Scenario {
     }
     const op = this.plan(def, inst.attrs, at, rng);
     inst.busyUntil = (op.notifications[op.notifications.length - 1]?.at ?? at) + 1;
-    if (def.to === 'deleted') this.pool.remove(inst.id);
+    if (def.to === 'deleted') {
+      this.pool.remove(inst.id);
+      // Audited once more for every period it lived in (Nova audits instances deleted in the period too).
+      this.deleted.push({ inst: inst.attrs, end: op.notifications[op.notifications.length - 1]?.at ?? at });
+    }
     return op;
   }
 
@@ -156,6 +162,13 @@ export class OpenStackScenario implements Scenario {
         pi.busyUntil = Math.max(pi.busyUntil, t + 1);
         out.push(this.existsOp(inst, t, m, rng));
       }
+      // Deleted instances: audited for the period their deletion falls in (and each one it spans).
+      for (const d of this.deleted) {
+        if (d.inst.createEnd > m || d.end <= m - US_PER_DAY) continue;
+        const t = m + rng.int(US_PER_SECOND, AUDIT_SPREAD_S * US_PER_SECOND);
+        out.push(this.existsOp(d.inst, t, m, rng));
+      }
+      this.deleted = this.deleted.filter((d) => d.end > m);
     }
     out.sort((a, b) => a.start - b.start);
     return out;
@@ -242,7 +255,12 @@ export class OpenStackScenario implements Scenario {
     }
     const startState = inst.state;
     const oldFlavor = inst.flavor;
-    const before: AuditFields = { state: startState, flavor: oldFlavor, launchedAt: inst.launchedAt };
+    const before: AuditFields = {
+      state: startState,
+      flavor: oldFlavor,
+      launchedAt: inst.launchedAt,
+      deletedAt: '',
+    };
     const auditSteps: (AuditFields & { at: Micros })[] = [];
     let newFlavor: Flavor = oldFlavor;
     if (def.newFlavor === true) {
@@ -328,7 +346,13 @@ export class OpenStackScenario implements Scenario {
           payload,
         ),
       });
-      auditSteps.push({ at: t, state: s.state ?? startState, flavor: s.flavor, launchedAt: s.launchedAt });
+      auditSteps.push({
+        at: t,
+        state: s.state ?? startState,
+        flavor: s.flavor,
+        launchedAt: s.launchedAt,
+        deletedAt: s.deletedAt,
+      });
       if (step.mark === 'start') start = t;
       else if (step.mark === 'end') end = t;
       if (step.phase !== undefined) {
@@ -380,7 +404,7 @@ export class OpenStackScenario implements Scenario {
       state: asOf.state,
       flavor: asOf.flavor,
       launchedAt: asOf.launchedAt,
-      deletedAt: '',
+      deletedAt: asOf.deletedAt,
       taskState: null,
     };
     const payload = instancePayload(inst, s, {
@@ -436,9 +460,14 @@ export function openstackScenario(options: OpenStackScenarioOptions = {}): OpenS
  * after the latest operation, unless that operation was still running then.
  */
 function auditFieldsAt(inst: OsInstance, midnight: Micros): AuditFields {
-  const current: AuditFields = { state: inst.state, flavor: inst.flavor, launchedAt: inst.launchedAt };
   const op = inst.lastOp;
   const last = op?.steps[op.steps.length - 1];
+  const current: AuditFields = {
+    state: inst.state,
+    flavor: inst.flavor,
+    launchedAt: inst.launchedAt,
+    deletedAt: last?.deletedAt ?? '',
+  };
   if (op === undefined || last === undefined || last.at < midnight) return current;
   let fields: AuditFields = op.before;
   for (const step of op.steps) {

@@ -47,6 +47,8 @@ export interface AuditFields {
   readonly state: string;
   readonly flavor: Flavor;
   readonly launchedAt: string;
+  /** `""` unless deleted. */
+  readonly deletedAt: string;
 }
 
 /** One API request's `_context_*` values. */
