@@ -75,9 +75,9 @@ export class RunTable {
     while (cap < min) cap *= 2;
     if (cap === this.capacity) return;
     const nan = (old: Float64Array): Float64Array => {
-      const a = new Float64Array(cap).fill(Number.NaN);
+      const a = new Float64Array(cap);
       a.set(old.subarray(0, this.n));
-      return a;
+      return a.fill(Number.NaN, this.n);
     };
     this.columns = this.columns.map((c) => (c === undefined ? undefined : nan(c)));
     for (const t of this.traits.values()) {

@@ -79,10 +79,19 @@ export async function* scanPhaseRuns(
     );
   }
   const usedCols = [...used].sort((a, b) => a - b);
-  const traitCols = set.traits.map((t) => {
-    params.push(jsonPointer(t));
-    return `json_extract(first.traits, ?)::VARCHAR`;
-  });
+  // The run traits as one JSON array per run (`["pixel-8","nightly",3]`): one string to convert per
+  // run instead of one per trait, and few distinct ones (decoded once each, below).
+  const traitCols =
+    set.traits.length === 0
+      ? []
+      : [
+          `to_json([${set.traits
+            .map((t) => {
+              params.push(jsonPointer(t));
+              return 'json_extract(first.traits, ?)';
+            })
+            .join(', ')}])::VARCHAR`,
+        ];
   const sql = `
     WITH e AS (
       SELECT ${[`${runId} AS run_id`, 'ts', 'received', 'message_id', 'traits', ...matcherCols].join(', ')}
@@ -94,6 +103,7 @@ export async function* scanPhaseRuns(
     SELECT ${['run_id', ...usedCols.map((c) => `c${c}`), 'first.t::DOUBLE', 'first.m', ...traitCols].join(', ')} FROM runs`;
   const result = await conn.stream(sql, params);
   const nCols = 4 * set.matchers.length;
+  const combos = new TraitCombos(set.traits.length);
   for (;;) {
     signal?.throwIfAborted();
     const chunk = await result.fetchChunk();
@@ -106,9 +116,12 @@ export async function* scanPhaseRuns(
     }
     const k = 1 + usedCols.length;
     const traits: Record<string, (string | null)[]> = {};
-    set.traits.forEach((t, i) => {
-      traits[t] = chunk.getColumnValues(k + 2 + i) as (string | null)[];
-    });
+    if (set.traits.length > 0) {
+      const per = combos.split(chunk.getColumnValues(k + 2) as (string | null)[]);
+      set.traits.forEach((t, i) => {
+        traits[t] = per[i] as (string | null)[];
+      });
+    }
     yield {
       ids: chunk.getColumnValues(0) as string[],
       columns,
@@ -116,6 +129,37 @@ export async function* scanPhaseRuns(
       firstTimes: doubles(chunk, k),
       firstIds: chunk.getColumnValues(k + 1) as string[],
     };
+  }
+}
+
+/**
+ * Splits the per-run JSON arrays of run traits into one column per trait,
+ * each value as JSON text (`JSON.stringify`, as the live merge of committed
+ * events writes it) or null. Each distinct array is decoded once (up to
+ * {@link TraitCombos.MAX} of them; runs seldom have more trait combinations).
+ */
+class TraitCombos {
+  static readonly MAX = 100_000;
+  private readonly seen = new Map<string, (string | null)[]>();
+  constructor(private readonly width: number) {}
+
+  split(texts: readonly (string | null)[]): (string | null)[][] {
+    const per = Array.from({ length: this.width }, () => new Array<string | null>(texts.length));
+    for (let i = 0; i < texts.length; i++) {
+      const values = this.values(texts[i] ?? null);
+      for (let t = 0; t < this.width; t++) (per[t] as (string | null)[])[i] = values[t] ?? null;
+    }
+    return per;
+  }
+
+  private values(text: string | null): (string | null)[] {
+    if (text === null) return [];
+    let v = this.seen.get(text);
+    if (v === undefined) {
+      v = (JSON.parse(text) as unknown[]).map((x) => (x === null ? null : JSON.stringify(x)));
+      if (this.seen.size < TraitCombos.MAX) this.seen.set(text, v);
+    }
+    return v;
   }
 }
 
