@@ -5,13 +5,24 @@
  * second, streams by state, dead letters. Meters every five seconds.
  */
 import { getJson, type Health, type HistogramValue, type MeterJSON, type StatsJSON } from '../api.js';
-import { createChart, PALETTE, type Chart } from '../charts.js';
+import { createChart, type Chart } from '../charts.js';
 import { escapeHtml, h, replace, table } from '../dom.js';
 import { fmtDuration, fmtNumber, fmtTime } from '../format.js';
 import type { Tab } from '../tab.js';
 import { Notice } from '../widgets.js';
 
 const STATES = ['active', 'ready', 'firing', 'expiring', 'completed', 'error', 'expire_error'] as const;
+
+/** A colour per stream state that reads as the state: done green, failures red and orange. */
+const STATE_COLOURS: Record<(typeof STATES)[number], string> = {
+  active: '#1f78b4',
+  ready: '#b2df8a',
+  firing: '#fdbf6f',
+  expiring: '#cab2d6',
+  completed: '#33a02c',
+  error: '#e31a1c',
+  expire_error: '#ff7f00',
+};
 const WINDOW = 300;
 
 interface Sample {
@@ -210,11 +221,11 @@ export class OverviewTab implements Tab {
       ...base('Streams by state'),
       legend: { top: 24, left: 8, type: 'scroll' },
       grid: { left: 56, right: 16, top: 56, bottom: 28 },
-      series: STATES.map((s, i) => ({
+      series: STATES.map((s) => ({
         ...line(
           s,
           this.samples.map((x) => [x.t, x.streams[s] ?? 0]),
-          PALETTE[(i + 1) % PALETTE.length],
+          STATE_COLOURS[s],
         ),
       })),
     });
