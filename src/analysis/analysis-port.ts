@@ -13,7 +13,7 @@ export type TimeBasis = 'emit' | 'receive';
  * 3 max receive.
  */
 export interface RunChunk {
-  /** The runs' ids (the set's `group_by` trait, as text). */
+  /** The runs' ids (the set's `group_by` trait, as text); empty when scanned with `ids: false`. */
   readonly ids: readonly string[];
   /** `columns[4 * matcher + k][run]`. */
   readonly columns: readonly Float64Array[];
@@ -22,7 +22,7 @@ export interface RunChunk {
    * the run's earliest matched event (by timestamp, then message_id), or null.
    */
   readonly traits: Readonly<Record<string, readonly (string | null)[]>>;
-  /** Per run: the timestamp (µs) and message_id of that earliest event. */
+  /** Per run: the timestamp (µs) and message_id of that earliest event (ids empty with `ids: false`). */
   readonly firstTimes: Float64Array;
   readonly firstIds: readonly string[];
 }
@@ -58,11 +58,19 @@ export interface PhaseAnalysisSource {
    * The runs of a phase set, from the stored events whose type one of its
    * edges names and that carry its `group_by` trait: per run and matcher the
    * min/max emit and receive times, and the set's run traits. Streamed in
-   * chunks; a run appears in one chunk only.
+   * chunks; a run appears in one chunk only. With `ids: false` a store may
+   * leave `ids` and `firstIds` empty (a one-off report needs neither: each run
+   * comes once); the chunks' other columns are as always.
    */
-  scanPhaseRuns(set: PhaseSet, options?: { signal?: AbortSignal }): AsyncIterable<RunChunk>;
+  scanPhaseRuns(set: PhaseSet, options?: ScanOptions): AsyncIterable<RunChunk>;
   /** Event counts and transport delays per event type (and group), sorted by event type then group. */
   eventReport(query: EventReportQuery): Promise<EventReportRow[]>;
+}
+
+export interface ScanOptions {
+  readonly signal?: AbortSignal;
+  /** Default true: the run ids (and the trait sources' message ids) are wanted. */
+  readonly ids?: boolean;
 }
 
 /** Whether a store implements the analysis port. */

@@ -131,9 +131,9 @@ export class PhaseAnalyzer {
   }
 
   /** The run table of a set: built by a scan on first use (then kept, when caching). */
-  table(name: string, signal?: AbortSignal): Promise<RunTable> {
+  table(name: string, signal?: AbortSignal, reportOnly = false): Promise<RunTable> {
     const set = this.set(name);
-    if (!this.cache) return this.build(set, signal);
+    if (!this.cache) return reportOnly ? this.buildForReport(set, signal) : this.build(set, signal);
     let t = this.tables.get(name);
     if (t === undefined) {
       t = this.build(set).catch((e: unknown) => {
@@ -159,6 +159,19 @@ export class PhaseAnalyzer {
     return table;
   }
 
+  /** A table for one report only: scanned without run ids (each run comes once), appended, not merged. */
+  private async buildForReport(set: PhaseSet, signal?: AbortSignal): Promise<RunTable> {
+    const table = new RunTable(set);
+    for await (const chunk of this.options.source.scanPhaseRuns(set, {
+      ids: false,
+      ...(signal === undefined ? {} : { signal }),
+    })) {
+      if (chunk.ids.length > 0) table.mergeChunk(chunk);
+      else table.appendChunk(chunk);
+    }
+    return table;
+  }
+
   /** Start building every set's table in the background (errors surface on the first report). */
   warm(): void {
     for (const name of this.byName.keys()) this.table(name).catch(() => undefined);
@@ -170,7 +183,7 @@ export class PhaseAnalyzer {
     query: PhaseReportQuery,
     signal?: AbortSignal,
   ): AsyncGenerator<PhaseReportRow[], number> {
-    const table = await this.table(name, signal);
+    const table = await this.table(name, signal, true);
     const gen = phaseReport(table, query);
     for (;;) {
       signal?.throwIfAborted();

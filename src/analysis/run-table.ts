@@ -166,6 +166,34 @@ export class RunTable {
     this.version++;
   }
 
+  /**
+   * Add the runs of a chunk scanned with `ids: false` to a table that nothing
+   * else merges into (a one-off report): every run is new, so rows are
+   * appended without an id (the table then answers reports, not run lookups).
+   */
+  appendChunk(chunk: RunChunk): void {
+    const m = this.set.matchers.length;
+    const n = chunk.firstTimes.length;
+    const base = this.n;
+    if (base + n > this.capacity) this.grow(base + n);
+    for (let col = 0; col < 4 * m; col++) {
+      const dst = this.columns[col];
+      const src = chunk.columns[col];
+      if (dst !== undefined && src !== undefined) dst.set(src.subarray(0, n), base);
+    }
+    this.firstTimes.set(chunk.firstTimes.subarray(0, n), base);
+    for (const [name, t] of this.traits) {
+      const values = chunk.traits[name];
+      for (let i = 0; i < n; i++) this.setTrait(t, base + i, values?.[i] ?? null);
+    }
+    for (let i = 0; i < n; i++) {
+      this.ids.push('');
+      this.firstIds.push('');
+    }
+    this.n += n;
+    this.version++;
+  }
+
   /** Merge committed events (those of other types, or without the group trait, are skipped). */
   mergeEvents(events: readonly WaymarkEvent[]): void {
     const groupBy = this.set.groupBy;

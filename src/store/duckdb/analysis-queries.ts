@@ -45,12 +45,14 @@ function doubles(chunk: DuckDBChunkSlice, column: number): Float64Array {
  * grouped by run, with per matcher `min/max` of `ts` and `received` (only the
  * columns an edge uses; NaN for none) and the run traits of the run's earliest
  * event (by timestamp, then message_id), extracted after grouping so each
- * event's JSON is parsed once; streamed chunk by chunk.
+ * event's JSON is parsed once; streamed chunk by chunk. Without `ids` the run
+ * ids and the trait sources' message ids stay in DuckDB (see ScanOptions).
  */
 export async function* scanPhaseRuns(
   conn: DuckDBConnectionSlice,
   set: PhaseSet,
   signal?: AbortSignal,
+  ids = true,
 ): AsyncGenerator<RunChunk> {
   const types = [...new Set(set.matchers.flatMap((m) => m.eventTypes))];
   // A correlation trait is a column (migration 2): no JSON parsed per event for the run id.
@@ -100,7 +102,7 @@ export async function* scanPhaseRuns(
       SELECT run_id, ${[...aggs, "arg_min({'t': ts, 'm': message_id, 'traits': traits}, {'t': ts, 'm': message_id}) AS first"].join(', ')}
       FROM e WHERE run_id IS NOT NULL GROUP BY run_id
     )
-    SELECT ${['run_id', ...usedCols.map((c) => `c${c}`), 'first.t::DOUBLE', 'first.m', ...traitCols].join(', ')} FROM runs`;
+    SELECT ${[ids ? 'run_id' : 'NULL', ...usedCols.map((c) => `c${c}`), 'first.t::DOUBLE', ids ? 'first.m' : 'NULL', ...traitCols].join(', ')} FROM runs`;
   const result = await conn.stream(sql, params);
   const nCols = 4 * set.matchers.length;
   const combos = new TraitCombos(set.traits.length);
@@ -123,11 +125,11 @@ export async function* scanPhaseRuns(
       });
     }
     yield {
-      ids: chunk.getColumnValues(0) as string[],
+      ids: ids ? (chunk.getColumnValues(0) as string[]) : [],
       columns,
       traits,
       firstTimes: doubles(chunk, k),
-      firstIds: chunk.getColumnValues(k + 1) as string[],
+      firstIds: ids ? (chunk.getColumnValues(k + 1) as string[]) : [],
     };
   }
 }

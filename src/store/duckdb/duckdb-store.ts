@@ -20,6 +20,7 @@ import type {
   EventReportRow,
   PhaseAnalysisSource,
   RunChunk,
+  ScanOptions,
 } from '../../analysis/analysis-port.js';
 import type { PhaseSet } from '../../analysis/phase-definitions.js';
 import * as analysis from './analysis-queries.js';
@@ -220,12 +221,12 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
     return this.read((q) => records.countDeadLetters(q));
   }
 
-  async *scanPhaseRuns(set: PhaseSet, options: { signal?: AbortSignal } = {}): AsyncIterable<RunChunk> {
+  async *scanPhaseRuns(set: PhaseSet, options: ScanOptions = {}): AsyncIterable<RunChunk> {
     const pool = this.pool;
     if (pool === undefined || this.closing !== undefined) throw this.closedError();
     const { conn, release } = await pool.lease();
     try {
-      yield* analysis.scanPhaseRuns(conn, set, options.signal);
+      yield* analysis.scanPhaseRuns(conn, set, options.signal, options.ids ?? true);
     } finally {
       release();
     }
