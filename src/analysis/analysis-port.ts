@@ -71,6 +71,8 @@ export interface ScanOptions {
   readonly signal?: AbortSignal;
   /** Default true: the run ids (and the trait sources' message ids) are wanted. */
   readonly ids?: boolean;
+  /** Only the columns of this time basis are wanted (the others may be left NaN). Default: both. */
+  readonly time?: TimeBasis;
 }
 
 /** Whether a store implements the analysis port. */

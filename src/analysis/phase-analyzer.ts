@@ -5,6 +5,7 @@ import {
   type EventReportQuery,
   type EventReportRow,
   type PhaseAnalysisSource,
+  type TimeBasis,
 } from './analysis-port.js';
 import { sortEventReport } from './scan-events.js';
 import type { PhaseSet } from './phase-definitions.js';
@@ -131,9 +132,10 @@ export class PhaseAnalyzer {
   }
 
   /** The run table of a set: built by a scan on first use (then kept, when caching). */
-  table(name: string, signal?: AbortSignal, reportOnly = false): Promise<RunTable> {
+  table(name: string, signal?: AbortSignal, reportOn?: TimeBasis): Promise<RunTable> {
     const set = this.set(name);
-    if (!this.cache) return reportOnly ? this.buildForReport(set, signal) : this.build(set, signal);
+    if (!this.cache)
+      return reportOn !== undefined ? this.buildForReport(set, reportOn, signal) : this.build(set, signal);
     let t = this.tables.get(name);
     if (t === undefined) {
       t = this.build(set).catch((e: unknown) => {
@@ -159,11 +161,15 @@ export class PhaseAnalyzer {
     return table;
   }
 
-  /** A table for one report only: scanned without run ids (each run comes once), appended, not merged. */
-  private async buildForReport(set: PhaseSet, signal?: AbortSignal): Promise<RunTable> {
+  /**
+   * A table for one report on one time basis only: scanned without run ids
+   * (each run comes once) and without the other basis's columns; appended, not merged.
+   */
+  private async buildForReport(set: PhaseSet, time: TimeBasis, signal?: AbortSignal): Promise<RunTable> {
     const table = new RunTable(set);
     for await (const chunk of this.options.source.scanPhaseRuns(set, {
       ids: false,
+      time,
       ...(signal === undefined ? {} : { signal }),
     })) {
       if (chunk.ids.length > 0) table.mergeChunk(chunk);
@@ -183,7 +189,7 @@ export class PhaseAnalyzer {
     query: PhaseReportQuery,
     signal?: AbortSignal,
   ): AsyncGenerator<PhaseReportRow[], number> {
-    const table = await this.table(name, signal, true);
+    const table = await this.table(name, signal, query.time);
     const gen = phaseReport(table, query);
     for (;;) {
       signal?.throwIfAborted();

@@ -1,4 +1,4 @@
-import type { EventReportQuery, EventReportRow, RunChunk } from '../../analysis/analysis-port.js';
+import type { EventReportQuery, EventReportRow, RunChunk, TimeBasis } from '../../analysis/analysis-port.js';
 import type { EdgeTraitCondition, PhaseSet } from '../../analysis/phase-definitions.js';
 import { edgeColumn } from '../../analysis/run-table.js';
 import { num, type DuckDBChunkSlice, type DuckDBConnectionSlice, type SqlParam } from './duckdb-client.js';
@@ -46,14 +46,17 @@ function doubles(chunk: DuckDBChunkSlice, column: number): Float64Array {
  * columns an edge uses; NaN for none) and the run traits of the run's earliest
  * event (by timestamp, then message_id), extracted after grouping so each
  * event's JSON is parsed once; streamed chunk by chunk. Without `ids` the run
- * ids and the trait sources' message ids stay in DuckDB (see ScanOptions).
+ * ids and the trait sources' message ids stay in DuckDB, and with `time` only
+ * that basis's columns are computed (see ScanOptions).
  */
 export async function* scanPhaseRuns(
   conn: DuckDBConnectionSlice,
   set: PhaseSet,
   signal?: AbortSignal,
   ids = true,
+  time?: TimeBasis,
 ): AsyncGenerator<RunChunk> {
+  const bases: readonly TimeBasis[] = time === undefined ? ['emit', 'receive'] : [time];
   const types = [...new Set(set.matchers.flatMap((m) => m.eventTypes))];
   // A correlation trait is a column (migration 2): no JSON parsed per event for the run id.
   const column = (CORRELATION_TRAITS as readonly string[]).includes(set.groupBy) ? set.groupBy : undefined;
@@ -67,8 +70,7 @@ export async function* scanPhaseRuns(
   const used = new Set<number>();
   for (const ph of set.phases) {
     for (const e of [ph.start, ph.end]) {
-      used.add(edgeColumn(e, 'emit'));
-      used.add(edgeColumn(e, 'receive'));
+      for (const basis of bases) used.add(edgeColumn(e, basis));
     }
   }
   const aggs: string[] = [];
