@@ -56,6 +56,23 @@ export function nestingDepth(text: string, limit: number): number {
   return max;
 }
 
+/**
+ * Whether `text` nests brackets deeper than `limit`. Depth never exceeds the
+ * number of opening brackets, so texts with at most `limit` of them (every real
+ * notification: a few dozen) are answered by counting with the native
+ * `indexOf`, many times faster than {@link nestingDepth}'s scan of every
+ * character; only the rest are scanned.
+ */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let openings = 0;
+  for (const bracket of ['{', '[']) {
+    for (let i = text.indexOf(bracket); i >= 0; i = text.indexOf(bracket, i + 1)) {
+      if (++openings > limit) return nestingDepth(text, limit) > limit;
+    }
+  }
+  return false;
+}
+
 function tryParse(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
@@ -72,7 +89,7 @@ function splitLines(text: string): SplitBody {
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] as string).trim();
     if (line === '') continue;
-    if (nestingDepth(line, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
+    if (nestsDeeperThan(line, MAX_NESTING_DEPTH)) {
       bad.push({ line: i + 1, payload: line, reason: `line ${i + 1}: ${TOO_DEEP}` });
       continue;
     }
@@ -119,8 +136,7 @@ export function splitIngestBody(text: string, options: { ndjson: boolean }): Spl
   if (options.ndjson) return splitLines(text);
   const whole = tryParse(text);
   if (whole.ok) {
-    if (nestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH)
-      return { ok: false, reason: `body ${TOO_DEEP}` };
+    if (nestsDeeperThan(text, MAX_NESTING_DEPTH)) return { ok: false, reason: `body ${TOO_DEEP}` };
     const value = whole.value;
     if (Array.isArray(value)) {
       const items = value as unknown[];

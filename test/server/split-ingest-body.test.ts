@@ -1,6 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_NESTING_DEPTH, nestingDepth, splitIngestBody } from '../../src/server/split-ingest-body.js';
+import {
+  MAX_NESTING_DEPTH,
+  nestingDepth,
+  nestsDeeperThan,
+  splitIngestBody,
+} from '../../src/server/split-ingest-body.js';
 
 describe('splitIngestBody', () => {
   test('a JSON array: its elements, raw re-serialised', () => {
@@ -64,6 +69,28 @@ describe('splitIngestBody', () => {
     assert.ok(lines.ok);
     assert.deepEqual(lines.items, [{}]);
     assert.match(lines.bad[0]!.reason, /^line 1: nested more than 512 levels deep/);
+  });
+
+  test('nestsDeeperThan: counts brackets first, scans only when there are more than the limit', () => {
+    // Many brackets, shallow: scanned, and not too deep.
+    const wide = `[${'[],'.repeat(2000)}[]]`;
+    assert.equal(nestsDeeperThan(wide, 10), false);
+    // Deep: too deep, wherever the brackets are.
+    assert.equal(nestsDeeperThan('['.repeat(11), 10), true);
+    assert.equal(nestsDeeperThan(`{"a":${'['.repeat(11)}`, 10), true);
+    // Exactly the limit is fine; brackets inside strings count for the bound, never for the depth.
+    assert.equal(nestsDeeperThan('['.repeat(10), 10), false);
+    assert.equal(nestsDeeperThan(`"${'['.repeat(50)}"`, 10), false);
+    // Agrees with the scan on bodies of every shape.
+    for (const text of [wide, '{"a": "[[[{{{\\"[[", "b": [1, {"c": []}]}', '[[[[', '{}', '', 'x']) {
+      for (const limit of [0, 1, 2, 3, 5]) {
+        assert.equal(
+          nestsDeeperThan(text, limit),
+          nestingDepth(text, limit) > limit,
+          `${text.slice(0, 20)} / ${limit}`,
+        );
+      }
+    }
   });
 
   test('nestingDepth ignores brackets inside strings and stops past the limit', () => {
