@@ -129,6 +129,8 @@ export class Engine {
   private readonly instruments: EngineInstruments;
   private readonly log: EngineLogger;
   private readonly batchSize: number;
+  /** Names of the {@link isPurePipeline} pipelines, decided once. */
+  private readonly purePipelines: ReadonlySet<string>;
   private readonly maxPending: number;
   private readonly concurrency: number;
   private started = false;
@@ -141,6 +143,9 @@ export class Engine {
     this.instruments = options.instruments ?? NO_INSTRUMENTS;
     this.log = options.log ?? SILENT;
     this.batchSize = options.batchSize ?? 5000;
+    this.purePipelines = new Set(
+      [...options.pipelines].filter(([, d]) => isPurePipeline(d)).map(([name]) => name),
+    );
     this.maxPending = options.maxPending ?? 50_000;
     this.concurrency = options.pipelineConcurrency ?? 8;
   }
@@ -461,8 +466,7 @@ export class Engine {
     let errors = 0;
     for (let i = 0; i < batch.runs.length;) {
       const request = batch.runs[i] as RunRequest;
-      const definition = this.options.pipelines.get(request.pipeline);
-      if (definition === undefined || !isPurePipeline(definition)) {
+      if (!this.purePipelines.has(request.pipeline)) {
         i++;
         continue;
       }
