@@ -80,22 +80,29 @@ function writeCorpus(path: string, count: number): number {
 
 /** Read the file in chunks and split lines as `waymark ingest` does; `parse` each line or not. */
 async function scanLines(path: string, parse: boolean): Promise<{ lines: number; ms: number }> {
+  // The same reading as `waymark ingest` (src/cli/input.ts): newlines found in the bytes, each line
+  // decoded by itself, which is the fastest way to read JSON lines we know (about ten times faster
+  // than decoding 1 MiB chunks to strings and splitting those).
   const t0 = performance.now();
   let lines = 0;
   let sink: unknown;
-  let pending = '';
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    const text = pending + (chunk as string);
+  let open: Buffer | undefined;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const buf = chunk as Buffer;
     let start = 0;
-    let nl = text.indexOf('\n');
+    let nl = buf.indexOf(10);
     while (nl >= 0) {
-      const line = text.slice(start, nl);
+      const line =
+        open === undefined
+          ? buf.toString('utf8', start, nl)
+          : Buffer.concat([open, buf.subarray(0, nl)]).toString('utf8');
+      open = undefined;
       if (parse) sink = JSON.parse(line);
       lines++;
       start = nl + 1;
-      nl = text.indexOf('\n', start);
+      nl = buf.indexOf(10, start);
     }
-    pending = text.slice(start);
+    if (start < buf.length) open = open === undefined ? buf.subarray(start) : Buffer.concat([open, buf]);
   }
   if (sink === Symbol.for('never')) process.stdout.write('');
   return { lines, ms: performance.now() - t0 };

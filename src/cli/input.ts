@@ -4,12 +4,12 @@ import type { Readable } from 'node:stream';
 import { WaymarkError } from '../model/errors.js';
 import type { CliIO } from './command.js';
 
-/** A file, or stdin for `-` or nothing; a missing file or a directory is a WaymarkError naming it. */
+/**
+ * A file, or stdin for `-` or nothing; a missing file or a directory is a WaymarkError naming it.
+ * The stream yields bytes: {@link linesOf} decodes each line on its own (see there).
+ */
 export function openInput(io: CliIO, input: string | undefined): Readable {
-  if (input === undefined || input === '-') {
-    io.stdin.setEncoding('utf8');
-    return io.stdin;
-  }
+  if (input === undefined || input === '-') return io.stdin;
   const path = resolve(io.cwd, input);
   try {
     if (statSync(path).isDirectory()) throw new WaymarkError(`cannot read input ${input}: it is a directory`);
@@ -21,26 +21,69 @@ export function openInput(io: CliIO, input: string | undefined): Readable {
       { cause },
     );
   }
-  return createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  return createReadStream(path, { highWaterMark: 1 << 20 });
 }
 
-/** The input's text chunks; a read error becomes a WaymarkError naming the input. */
-export async function* chunksOf(input: Readable, name: string): AsyncGenerator<string> {
+/** The input's chunks as bytes (text chunks, from a stream with an encoding set, are encoded back); a read error becomes a WaymarkError naming the input. */
+async function* chunksOf(input: Readable, name: string): AsyncGenerator<Buffer> {
   try {
-    for await (const chunk of input) yield typeof chunk === 'string' ? chunk : String(chunk);
+    for await (const chunk of input)
+      yield Buffer.isBuffer(chunk)
+        ? chunk
+        : typeof chunk === 'string'
+          ? Buffer.from(chunk, 'utf8')
+          : Buffer.from(chunk as Uint8Array);
   } catch (cause) {
     throw new WaymarkError(`cannot read input ${name}: ${(cause as Error).message}`, { cause });
   }
 }
 
-/** The input as lines, a chunk at a time, without their line ends (`\n` or `\r\n`); blank lines included. */
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Bytes [start, end) of `buf` as UTF-8 text, without a trailing `\r`. */
+function lineText(buf: Buffer, start: number, end: number): string {
+  return buf.toString('utf8', start, end > start && buf[end - 1] === CR ? end - 1 : end);
+}
+
+/**
+ * The input as lines, a chunk at a time, without their line ends (`\n` or
+ * `\r\n`); blank lines included. Invalid UTF-8 becomes U+FFFD, as with a
+ * string decoder.
+ *
+ * Lines are found in the bytes and each is decoded by itself: a `\n` byte
+ * never occurs inside a multi-byte UTF-8 sequence, so this is exact, and it is
+ * about ten times faster than decoding each 1 MiB chunk into one string and
+ * splitting that (V8 allocates every such string in large-object space; a
+ * 470 MB file took 2.6 s to decode that way against 0.25 s line by line, on
+ * the benchmark machine). Each line is its own small string, so no line keeps
+ * a whole chunk alive.
+ */
 export async function* linesOf(input: Readable, name: string): AsyncGenerator<string[]> {
-  let pending = '';
+  // The pieces of the line still open at the end of the chunks read so far.
+  let open: Buffer[] = [];
   for await (const chunk of chunksOf(input, name)) {
-    const text = pending + chunk;
-    const parts = text.split('\n');
-    pending = parts.pop() ?? '';
-    yield parts.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+    const lines: string[] = [];
+    let start = 0;
+    let nl = chunk.indexOf(LF);
+    if (nl >= 0 && open.length > 0) {
+      open.push(chunk.subarray(0, nl));
+      const joined = Buffer.concat(open);
+      open = [];
+      lines.push(lineText(joined, 0, joined.length));
+      start = nl + 1;
+      nl = chunk.indexOf(LF, start);
+    }
+    while (nl >= 0) {
+      lines.push(lineText(chunk, start, nl));
+      start = nl + 1;
+      nl = chunk.indexOf(LF, start);
+    }
+    if (start < chunk.length) open.push(chunk.subarray(start));
+    yield lines;
   }
-  if (pending !== '') yield [pending.endsWith('\r') ? pending.slice(0, -1) : pending];
+  if (open.length > 0) {
+    const joined = Buffer.concat(open);
+    yield [lineText(joined, 0, joined.length)];
+  }
 }
