@@ -5,7 +5,7 @@ import {
   type EventReportQuery,
   type EventReportRow,
   type PhaseAnalysisSource,
-  type TimeBasis,
+  type RunChunk,
 } from './analysis-port.js';
 import { sortEventReport } from './scan-events.js';
 import type { PhaseSet } from './phase-definitions.js';
@@ -131,8 +131,12 @@ export class PhaseAnalyzer {
     });
   }
 
-  /** The run table of a set: built by a scan on first use (then kept, when caching). */
-  table(name: string, signal?: AbortSignal, reportOn?: TimeBasis): Promise<RunTable> {
+  /**
+   * The run table of a set: built by a scan on first use (then kept, when
+   * caching). Without caching, a table for one report (`reportOn`) holds only
+   * what that report reads.
+   */
+  table(name: string, signal?: AbortSignal, reportOn?: PhaseReportQuery): Promise<RunTable> {
     const set = this.set(name);
     if (!this.cache)
       return reportOn !== undefined ? this.buildForReport(set, reportOn, signal) : this.build(set, signal);
@@ -162,19 +166,28 @@ export class PhaseAnalyzer {
   }
 
   /**
-   * A table for one report on one time basis only: scanned without run ids
-   * (each run comes once) and without the other basis's columns; appended, not merged.
+   * A table for one report: scanned without run ids (each run comes once),
+   * on the report's time basis only, with only the run traits it groups or
+   * filters by; appended, not merged.
    */
-  private async buildForReport(set: PhaseSet, time: TimeBasis, signal?: AbortSignal): Promise<RunTable> {
-    const table = new RunTable(set);
+  private async buildForReport(
+    set: PhaseSet,
+    query: PhaseReportQuery,
+    signal?: AbortSignal,
+  ): Promise<RunTable> {
+    const table = new RunTable(set, query.time);
+    // A store may still name the runs (the memory store does): those chunks merge by id.
+    const unnamed: RunChunk[] = [];
     for await (const chunk of this.options.source.scanPhaseRuns(set, {
       ids: false,
-      time,
+      time: query.time,
+      traits: [...new Set([...query.groupBy, ...query.traits.map((f) => f.trait)])],
       ...(signal === undefined ? {} : { signal }),
     })) {
       if (chunk.ids.length > 0) table.mergeChunk(chunk);
-      else table.appendChunk(chunk);
+      else unnamed.push(chunk);
     }
+    table.appendChunks(unnamed);
     return table;
   }
 
@@ -189,7 +202,7 @@ export class PhaseAnalyzer {
     query: PhaseReportQuery,
     signal?: AbortSignal,
   ): AsyncGenerator<PhaseReportRow[], number> {
-    const table = await this.table(name, signal, query.time);
+    const table = await this.table(name, signal, query);
     const gen = phaseReport(table, query);
     for (;;) {
       signal?.throwIfAborted();

@@ -129,6 +129,10 @@ for (const kind of ANALYSIS_STORES) {
           { ...BASE, histogram: 3 },
           { ...BASE, groupBy: ['pool', 'size'] },
           { ...BASE, groupBy: ['size'], traits: [{ trait: 'size', op: 'ge' as const, value: 2 }] },
+          // Grouped by one trait, filtered by the other; and by one only (the scan fetches just those).
+          { ...BASE, groupBy: ['pool'], traits: [{ trait: 'size', op: 'eq' as const, value: 1 }] },
+          { ...BASE, groupBy: ['pool'] },
+          { ...BASE, traits: [{ trait: 'pool', op: 'eq' as const, value: 'b' }] },
           { ...BASE, from: new Instant(T0 + 100e6), to: new Instant(T0 + 300e6) },
           { ...BASE, time: 'receive' as const, from: new Instant(T0 + 304e6) },
         ];
@@ -146,6 +150,35 @@ for (const kind of ANALYSIS_STORES) {
           ),
         );
         assert.ok(page.runs.some((r) => r.id === 'j1'));
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('a scan asked for some run traits gives their values as a full scan does', async () => {
+      const store = await kind.open();
+      try {
+        await store.commit({ ...emptyBatch(), events: events() });
+        const set = SETS[0] as (typeof SETS)[number];
+        const byRun = async (options: { traits?: string[] }): Promise<Map<string, unknown>> => {
+          const out = new Map<string, unknown>();
+          for await (const c of store.scanPhaseRuns(set, options))
+            c.ids.forEach((id, i) =>
+              out.set(id, { pool: c.traits['pool']?.[i], size: c.traits['size']?.[i] }),
+            );
+          return out;
+        };
+        const full = await byRun({});
+        assert.equal(full.get('j1') !== undefined && (full.get('j1') as { pool: unknown }).pool, '"a"');
+        const poolOnly = await byRun({ traits: ['pool'] });
+        assert.deepEqual([...poolOnly.keys()].sort(), [...full.keys()].sort());
+        for (const [id, v] of poolOnly) {
+          const want = full.get(id) as { pool: unknown; size: unknown };
+          const got = v as { pool: unknown; size: unknown };
+          assert.equal(got.pool, want.pool, id);
+          // A store may leave out what was not asked for, but never gives a wrong value.
+          if (got.size !== undefined) assert.equal(got.size, want.size, id);
+        }
       } finally {
         await store.close();
       }

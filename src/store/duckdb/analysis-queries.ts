@@ -1,4 +1,10 @@
-import type { EventReportQuery, EventReportRow, RunChunk, TimeBasis } from '../../analysis/analysis-port.js';
+import type {
+  EventReportQuery,
+  EventReportRow,
+  RunChunk,
+  ScanOptions,
+  TimeBasis,
+} from '../../analysis/analysis-port.js';
 import type { EdgeTraitCondition, PhaseSet } from '../../analysis/phase-definitions.js';
 import { edgeColumn } from '../../analysis/run-table.js';
 import { num, type DuckDBChunkSlice, type DuckDBConnectionSlice, type SqlParam } from './duckdb-client.js';
@@ -47,15 +53,21 @@ function doubles(chunk: DuckDBChunkSlice, column: number): Float64Array {
  * event (by timestamp, then message_id), extracted after grouping so each
  * event's JSON is parsed once; streamed chunk by chunk. Without `ids` the run
  * ids and the trait sources' message ids stay in DuckDB, and with `time` only
- * that basis's columns are computed (see ScanOptions).
+ * that basis's columns are computed, and only the run traits asked for are
+ * fetched: with none (and no ids) the earliest event is not looked for at all
+ * (see ScanOptions).
  */
 export async function* scanPhaseRuns(
   conn: DuckDBConnectionSlice,
   set: PhaseSet,
-  signal?: AbortSignal,
-  ids = true,
-  time?: TimeBasis,
+  options: ScanOptions = {},
 ): AsyncGenerator<RunChunk> {
+  const { signal, time } = options;
+  const ids = options.ids ?? true;
+  const wanted =
+    options.traits === undefined ? set.traits : set.traits.filter((t) => options.traits?.includes(t));
+  // The earliest event (its time and id order trait sources when merging; its traits are the run's).
+  const first = ids || wanted.length > 0;
   const bases: readonly TimeBasis[] = time === undefined ? ['emit', 'receive'] : [time];
   const types = [...new Set(set.matchers.flatMap((m) => m.eventTypes))];
   // A correlation trait is a column (migration 2): no JSON parsed per event for the run id.
@@ -86,10 +98,10 @@ export async function* scanPhaseRuns(
   // The run traits as one JSON array per run (`["pixel-8","nightly",3]`): one string to convert per
   // run instead of one per trait, and few distinct ones (decoded once each, below).
   const traitCols =
-    set.traits.length === 0
+    wanted.length === 0
       ? []
       : [
-          `to_json([${set.traits
+          `to_json([${wanted
             .map((t) => {
               params.push(jsonPointer(t));
               return 'json_extract(first.traits, ?)';
@@ -98,31 +110,33 @@ export async function* scanPhaseRuns(
         ];
   const sql = `
     WITH e AS (
-      SELECT ${[`${runId} AS run_id`, 'ts', 'received', 'message_id', 'traits', ...matcherCols].join(', ')}
+      SELECT ${[`${runId} AS run_id`, 'ts', 'received', ...(first ? ['message_id', 'traits'] : []), ...matcherCols].join(', ')}
       FROM events WHERE event_type IN (${typeList})
     ), runs AS (
-      SELECT run_id, ${[...aggs, "arg_min({'t': ts, 'm': message_id, 'traits': traits}, {'t': ts, 'm': message_id}) AS first"].join(', ')}
+      SELECT run_id, ${[...aggs, ...(first ? ["arg_min({'t': ts, 'm': message_id, 'traits': traits}, {'t': ts, 'm': message_id}) AS first"] : [])].join(', ')}
       FROM e WHERE run_id IS NOT NULL GROUP BY run_id
     )
-    SELECT ${[ids ? 'run_id' : 'NULL', ...usedCols.map((c) => `c${c}`), 'first.t::DOUBLE', ids ? 'first.m' : 'NULL', ...traitCols].join(', ')} FROM runs`;
+    SELECT ${[ids ? 'run_id' : 'NULL', ...usedCols.map((c) => `c${c}`), first ? 'first.t::DOUBLE' : "'NaN'::DOUBLE", ids ? 'first.m' : 'NULL', ...traitCols].join(', ')} FROM runs`;
   const result = await conn.stream(sql, params);
   const nCols = 4 * set.matchers.length;
-  const combos = new TraitCombos(set.traits.length);
+  const combos = new TraitCombos(wanted.length);
   for (;;) {
     signal?.throwIfAborted();
     const chunk = await result.fetchChunk();
     if (chunk === null || chunk.rowCount === 0) return;
     const n = chunk.rowCount;
+    // Columns not computed share one all-NaN array (chunks are read, never written).
+    let none: Float64Array | undefined;
     const columns: Float64Array[] = [];
     for (let c = 0; c < nCols; c++) {
       const at = usedCols.indexOf(c);
-      columns.push(at < 0 ? new Float64Array(n).fill(Number.NaN) : doubles(chunk, 1 + at));
+      columns.push(at < 0 ? (none ??= new Float64Array(n).fill(Number.NaN)) : doubles(chunk, 1 + at));
     }
     const k = 1 + usedCols.length;
     const traits: Record<string, (string | null)[]> = {};
-    if (set.traits.length > 0) {
+    if (wanted.length > 0) {
       const per = combos.split(chunk.getColumnValues(k + 2) as (string | null)[]);
-      set.traits.forEach((t, i) => {
+      wanted.forEach((t, i) => {
         traits[t] = per[i] as (string | null)[];
       });
     }

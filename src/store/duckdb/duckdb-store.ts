@@ -226,7 +226,7 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
     if (pool === undefined || this.closing !== undefined) throw this.closedError();
     const { conn, release } = await pool.lease();
     try {
-      yield* analysis.scanPhaseRuns(conn, set, options.signal, options.ids ?? true, options.time);
+      yield* analysis.scanPhaseRuns(conn, set, options);
     } finally {
       release();
     }
