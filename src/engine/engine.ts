@@ -2,7 +2,7 @@ import type { WaymarkEvent } from '../model/event.js';
 import { Instant } from '../model/instant.js';
 import { WaymarkError } from '../model/errors.js';
 import { isPurePipeline, type PipelineDefinition, type StreamRef } from '../pipeline/handler.js';
-import type { DeadLetter, Store } from '../store/store.js';
+import type { DeadLetter, Lease, Store } from '../store/store.js';
 import type { EngineClock } from './clock.js';
 import { NO_INSTRUMENTS, type EngineInstruments } from './instruments.js';
 import { BatchBuilder, StreamBook, type RunRequest, type RunResult } from './stream-book.js';
@@ -52,6 +52,22 @@ export interface EngineOptions {
   /** Called after each commit with the meter samples it held (feed the meter registry). */
   onMeterSamples?: (samples: readonly { meter: string; kind: 'sample' | 'count'; value: number }[]) => void;
   log?: EngineLogger;
+  /**
+   * A shared store's correlator lease: every commit is fenced by it (fails,
+   * and stops the engine, once another worker has taken the lease).
+   */
+  fence?: Lease;
+}
+
+/** Where the events given to {@link Engine.ingest} come from. */
+export interface IngestOptions {
+  /**
+   * Already stored (a shared store's queue, de-duplicated there): they join
+   * streams, but are neither written nor checked for duplicates again.
+   */
+  readonly stored?: boolean;
+  /** The queue entries these events came from, deleted in the commit that correlates them. */
+  readonly dequeue?: readonly number[];
 }
 
 /** What became of the events of one {@link Engine.ingest} call. */
@@ -72,6 +88,7 @@ export class StreamConflictError extends WaymarkError {
 
 interface PendingIngest {
   events: readonly WaymarkEvent[];
+  options: IngestOptions;
   deadLetters: readonly DeadLetter[];
   resolve(r: IngestResult): void;
   reject(e: unknown): void;
@@ -150,6 +167,11 @@ export class Engine {
     this.concurrency = options.pipelineConcurrency ?? 8;
   }
 
+  /** Why the engine stopped (closed, or a commit failed), or undefined while it runs. */
+  get stoppedBy(): Error | undefined {
+    return this.stopped;
+  }
+
   get clock(): EngineClock {
     return this.options.clock;
   }
@@ -193,6 +215,7 @@ export class Engine {
   async ingest(
     events: readonly WaymarkEvent[],
     deadLetters: readonly DeadLetter[] = [],
+    options: IngestOptions = {},
   ): Promise<IngestResult> {
     this.throwIfStopped();
     while (this.pendingEvents >= this.maxPending && !this.stopped) {
@@ -200,7 +223,14 @@ export class Engine {
     }
     this.throwIfStopped();
     return new Promise<IngestResult>((resolve, reject) => {
-      this.pending.push({ events, deadLetters, resolve, reject, result: { accepted: 0, duplicates: 0 } });
+      this.pending.push({
+        events,
+        options,
+        deadLetters,
+        resolve,
+        reject,
+        result: { accepted: 0, duplicates: 0 },
+      });
       this.pendingEvents += events.length;
       this.kick();
     });
@@ -374,22 +404,29 @@ export class Engine {
     }
 
     try {
-      const groups = taken.map((p) => ({ events: p.events, result: p.result }));
-      if (emittedAll.length > 0) groups.push({ events: emittedAll, result: { accepted: 0, duplicates: 0 } });
-      await this.checkOldDuplicates(groups);
+      const groups = taken.map((p) => ({
+        events: p.events,
+        result: p.result,
+        stored: p.options.stored === true,
+      }));
+      if (emittedAll.length > 0)
+        groups.push({ events: emittedAll, result: { accepted: 0, duplicates: 0 }, stored: false });
+      await this.checkOldDuplicates(groups.filter((g) => !g.stored));
       for (const g of groups) {
         for (const event of g.events) {
-          if (!this.seen.add(event.message_id, event.timestamp.us)) {
+          // A stored event is remembered too, so that a pipeline cannot emit it a second time.
+          if (!this.seen.add(event.message_id, event.timestamp.us) && !g.stored) {
             g.result.duplicates++;
             continue;
           }
           g.result.accepted++;
           clock.observe(event.timestamp);
           if (clock.mode === 'event') this.book.processDue(clock.now(), batch);
-          batch.events.push(event);
+          if (!g.stored) batch.events.push(event);
           this.book.addEvent(event, clock.now(), batch);
         }
       }
+      for (const p of taken) if (p.options.dequeue !== undefined) batch.dequeued.push(...p.options.dequeue);
       for (const p of taken) for (const d of p.deadLetters) batch.deadLetters.push(d);
       this.book.processDue(clock.now(), batch);
     } catch (e) {
@@ -412,7 +449,7 @@ export class Engine {
     // (the store applies them in order). Acknowledgements wait for their commit.
     const t0 = performance.now();
     const committed = (
-      batch.empty ? Promise.resolve() : this.options.store.commit(batch.toStoreBatch())
+      batch.empty ? Promise.resolve() : this.options.store.commit(batch.toStoreBatch(this.options.fence))
     ).then(
       () => {
         if (this.stopped) {

@@ -2,6 +2,7 @@ import type { WaymarkEvent } from '../model/event.js';
 import { Instant } from '../model/instant.js';
 import { MinHeap } from '../generate/min-heap.js';
 import type {
+  Lease,
   DeadLetter,
   MeterSample,
   OpenStream,
@@ -23,6 +24,8 @@ export class BatchBuilder {
   readonly deadLetters: DeadLetter[] = [];
   readonly outcomes: PipelineOutcome[] = [];
   readonly meterSamples: MeterSample[] = [];
+  /** Queue entries of a shared store correlated by this batch. */
+  readonly dequeued: number[] = [];
   /** Pipeline runs to start once this batch is committed. */
   readonly runs: RunRequest[] = [];
   /** Streams completed by firing / expiring in this batch. */
@@ -35,12 +38,15 @@ export class BatchBuilder {
       this.dirty.size === 0 &&
       this.deletedStreams.length === 0 &&
       this.deadLetters.length === 0 &&
-      this.outcomes.length === 0
+      this.outcomes.length === 0 &&
+      this.dequeued.length === 0
     );
   }
 
-  toStoreBatch(): StoreBatch {
+  toStoreBatch(fence?: Lease): StoreBatch {
     return {
+      ...(this.dequeued.length > 0 ? { dequeued: this.dequeued } : {}),
+      ...(fence === undefined ? {} : { fence }),
       events: this.events,
       memberships: this.memberships,
       streams: [...this.dirty].map((s) => s.toRecord()),

@@ -4,7 +4,7 @@ import { loadPhaseSets, type PhaseSet } from '../analysis/phase-definitions.js';
 import type { PhaseReportQuery, PhaseReportRow, RunsPage, RunsQuery } from '../analysis/phase-report.js';
 import { Distiller } from '../distill/distiller.js';
 import { eventClock, wallClock, type EngineClock } from '../engine/clock.js';
-import { Engine, type EngineLogger } from '../engine/engine.js';
+import { Engine, StreamConflictError, type EngineLogger } from '../engine/engine.js';
 import { explainEvent } from '../engine/explain.js';
 import type { EngineInstruments } from '../engine/instruments.js';
 import type { TriggerDefinition } from '../engine/trigger.js';
@@ -23,7 +23,9 @@ import type { ExplainEntry, IngestReport, MeterJSON, ServerBackend } from '../se
 import { openStore } from '../store/open-store.js';
 import { Housekeeper } from './housekeeping.js';
 import { engineStats, pipelineMeterNames, type EngineStats } from '../stats/engine-stats.js';
-import type { DeadLetter, Store } from '../store/store.js';
+import { isSharedStore, type DeadLetter, type Lease, type SharedStore, type Store } from '../store/store.js';
+import { UnsupportedStoreError } from '../store/store-errors.js';
+import { Correlator, type CorrelatorOptions } from './correlator.js';
 
 /** Dead-letter payloads are cut to this many characters. */
 const MAX_PAYLOAD = 64 * 1024;
@@ -52,6 +54,12 @@ export interface RuntimeOptions {
   dryRun?: boolean;
   /** Publish the engine's health and the pipeline meters through an mmstats file in the config's stats dir. */
   publishStats?: boolean;
+  /**
+   * Share the store with other workers (PostgreSQL): ingest stores and queues
+   * events, and the engine runs only while this worker holds the correlator
+   * lease (see {@link Correlator}).
+   */
+  shared?: Pick<CorrelatorOptions, 'holder' | 'leaseMs' | 'pollMs' | 'batchSize'>;
 }
 
 /** Built-in handlers whose commit touches nothing outside waymark. */
@@ -88,7 +96,7 @@ export class Runtime implements ServerBackend {
     readonly triggers: readonly TriggerDefinition[],
     readonly pipelines: ReadonlyMap<string, PipelineDefinition>,
     readonly store: Store,
-    readonly engine: Engine,
+    private current: Engine,
     readonly meterRegistry: MeterRegistry,
     private readonly ownsStore: boolean,
     readonly warnings: readonly ConfigProblem[],
@@ -96,8 +104,25 @@ export class Runtime implements ServerBackend {
     private readonly analyzer: PhaseAnalyzer,
     /** `purge_completed_after` / `trim_events_after`, on the engine's clock. */
     readonly housekeeper: Housekeeper,
+    /** Set when the store is shared with other workers. */
+    private readonly correlator: Correlator | undefined,
   ) {
     housekeeper.start();
+    correlator?.start();
+  }
+
+  /**
+   * The engine. On a shared store, the one correlating while this worker holds
+   * the lease, otherwise an engine that is not started (its clock and empty
+   * state counts only).
+   */
+  get engine(): Engine {
+    return this.current;
+  }
+
+  /** Set when the store is shared with other workers. */
+  get worker(): ReturnType<Correlator['status']> | undefined {
+    return this.correlator?.status();
   }
 
   /** The mmstats file this runtime publishes, if any. */
@@ -131,34 +156,59 @@ export class Runtime implements ServerBackend {
       const clockMode = options.clock ?? config.clock;
       const clock: EngineClock = clockMode === 'event' ? eventClock(config.latenessSeconds) : wallClock();
       const log = options.log;
-      const engine = new Engine({
-        store: analyzer.observe(store),
-        triggers: loaded.triggers,
-        pipelines: loaded.pipelines,
-        clock,
-        retry: { maxAttempts: config.retry.maxAttempts, backoffSeconds: config.retry.backoffSeconds },
-        instruments: options.instruments ?? stats?.instruments,
-        onMeterSamples: (samples) => {
-          meterRegistry.apply(samples);
-          stats?.record(samples);
-          options.onMeterSamples?.(samples);
-        },
-        log,
-        executePipeline: async (definition, events, stream, signal) => {
-          const r = await runPipeline(definition, events, {
-            stream,
-            publisher: options.publisher,
-            log: log ?? { info() {}, warn() {} },
-            signal,
-            timeoutMs: config.pipelineTimeoutSeconds * 1000,
-          });
-          return r.status === 'committed'
-            ? { status: 'committed', samples: r.samples, emitted: r.emitted }
-            : { status: 'error', error: `${r.handler} (${r.phase}): ${r.error}` };
-        },
-      });
-      await engine.start();
-      return new Runtime(
+      const newEngine = (fence?: Lease): Engine =>
+        new Engine({
+          ...(fence === undefined ? {} : { fence }),
+          store: analyzer.observe(store),
+          triggers: loaded.triggers,
+          pipelines: loaded.pipelines,
+          clock,
+          retry: { maxAttempts: config.retry.maxAttempts, backoffSeconds: config.retry.backoffSeconds },
+          instruments: options.instruments ?? stats?.instruments,
+          onMeterSamples: (samples) => {
+            meterRegistry.apply(samples);
+            stats?.record(samples);
+            options.onMeterSamples?.(samples);
+          },
+          log,
+          executePipeline: async (definition, events, stream, signal) => {
+            const r = await runPipeline(definition, events, {
+              stream,
+              publisher: options.publisher,
+              log: log ?? { info() {}, warn() {} },
+              signal,
+              timeoutMs: config.pipelineTimeoutSeconds * 1000,
+            });
+            return r.status === 'committed'
+              ? { status: 'committed', samples: r.samples, emitted: r.emitted }
+              : { status: 'error', error: `${r.handler} (${r.phase}): ${r.error}` };
+          },
+        });
+      let sharedStore: SharedStore | undefined;
+      if (options.shared !== undefined) {
+        if (!isSharedStore(store)) {
+          throw new UnsupportedStoreError(
+            `the ${store.name} store cannot be shared by several workers: use a postgresql:// store, or run one worker without --shared`,
+          );
+        }
+        sharedStore = store;
+      }
+      const engine = newEngine();
+      if (sharedStore === undefined) await engine.start();
+      // The correlator and the housekeeper reach the runtime made below.
+      const ref: { runtime?: Runtime } = {};
+      const correlator =
+        sharedStore === undefined
+          ? undefined
+          : new Correlator({
+              ...options.shared,
+              store: sharedStore,
+              makeEngine: (lease) => newEngine(lease),
+              // Not correlating: back to the engine that was never started (clock, empty counts).
+              onEngine: (e) => ref.runtime?.setEngine(e ?? engine),
+              log: { info: (m) => log?.info(m), warn: (m) => log?.warn(m), error: (m) => log?.error(m) },
+            });
+      const runtime = new Runtime(
         config,
         loaded.distiller,
         loaded.triggers,
@@ -172,17 +222,43 @@ export class Runtime implements ServerBackend {
         analyzer,
         new Housekeeper({
           store,
-          now: () => engine.clock.now(),
+          now: () => (ref.runtime?.engine ?? engine).clock.now(),
           purgeCompletedAfterSeconds: config.purgeCompletedAfterSeconds,
           trimEventsAfterSeconds: config.trimEventsAfterSeconds,
           log,
         }),
+        correlator,
       );
+      ref.runtime = runtime;
+      return runtime;
     } catch (e) {
       published?.close();
       if (options.store === undefined) await store.close();
       throw e;
     }
+  }
+
+  private setEngine(engine: Engine): void {
+    this.current = engine;
+  }
+
+  /** Into the engine, or, on a shared store, into the store and its queue for the correlator. */
+  private ingestInto(
+    events: readonly WaymarkEvent[],
+    dead: readonly DeadLetter[],
+  ): Promise<{ accepted: number; duplicates: number }> {
+    if (this.correlator !== undefined) return (this.store as SharedStore).enqueue(events, dead);
+    return this.engine.ingest(events, dead);
+  }
+
+  /** Stream changes belong to the correlator: refuse them on a worker that only ingests. */
+  private async assertCorrelating(): Promise<void> {
+    if (this.correlator === undefined || this.correlator.status().role === 'correlator') return;
+    const holder = await (this.store as SharedStore).leaseHolder();
+    throw new StreamConflictError(
+      `this worker (${this.correlator.holder}) does not correlate streams: ` +
+        (holder === undefined ? 'no worker does right now; try again' : `send this to ${holder.holder}`),
+    );
   }
 
   async ingestNotifications(
@@ -206,7 +282,7 @@ export class Runtime implements ServerBackend {
         if (reasons.length < MAX_REASONS) reasons.push(`item ${i}: ${out.reason}`);
       }
     });
-    const r = await this.engine.ingest(events, dead);
+    const r = await this.ingestInto(events, dead);
     return {
       received: items.length,
       accepted: r.accepted,
@@ -236,7 +312,7 @@ export class Runtime implements ServerBackend {
         if (reasons.length < MAX_REASONS) reasons.push(`item ${i}: ${reason}`);
       }
     });
-    const r = await this.engine.ingest(events, dead);
+    const r = await this.ingestInto(events, dead);
     return {
       received: items.length,
       accepted: r.accepted,
@@ -249,7 +325,7 @@ export class Runtime implements ServerBackend {
 
   async deadLetter(payloads: readonly { payload: string; reason: string }[], source: string): Promise<void> {
     const received = Instant.now();
-    await this.engine.ingest(
+    await this.ingestInto(
       [],
       payloads.map((p) => deadLetter(source, p.reason, p.payload, received)),
     );
@@ -259,11 +335,13 @@ export class Runtime implements ServerBackend {
     return this.meterRegistry.snapshot();
   }
 
-  deleteStream(id: number): Promise<boolean> {
+  async deleteStream(id: number): Promise<boolean> {
+    await this.assertCorrelating();
     return this.engine.deleteStream(id);
   }
 
-  resetStream(id: number): Promise<boolean> {
+  async resetStream(id: number): Promise<boolean> {
+    await this.assertCorrelating();
     return this.engine.resetStream(id);
   }
 
@@ -291,6 +369,25 @@ export class Runtime implements ServerBackend {
       dead_letters: await this.store.countDeadLetters(),
       triggers: this.triggers.map((t) => t.name),
       ...(this.housekeeper.enabled ? { housekeeping: this.housekeeper.stats() } : {}),
+      ...(this.correlator === undefined ? {} : { worker: await this.workerHealth(this.correlator) }),
+    };
+  }
+
+  private async workerHealth(correlator: Correlator): Promise<Record<string, unknown>> {
+    const store = this.store as SharedStore;
+    const [holder, queued] = await Promise.all([store.leaseHolder(), store.queueDepth()]);
+    const s = correlator.status();
+    return {
+      id: s.holder,
+      role: s.role,
+      correlator:
+        holder === undefined
+          ? null
+          : { id: holder.holder, epoch: holder.epoch, expires_in_ms: holder.expiresInMs },
+      queued,
+      correlated: s.correlated,
+      takeovers: s.takeovers,
+      losses: s.losses,
     };
   }
 
@@ -319,6 +416,7 @@ export class Runtime implements ServerBackend {
     if (this.closed) return;
     this.closed = true;
     await this.housekeeper.close();
+    await this.correlator?.close();
     await this.engine.close();
     this.stats?.close();
     if (this.ownsStore) await this.store.close();

@@ -3,7 +3,7 @@
  * which loads the DuckDB adapter (and DuckDB itself) only for `duckdb:` URLs,
  * the PostgreSQL adapter (and `pg`) only for `postgresql://` ones.
  */
-export { STREAM_STATES, emptyBatch } from './store.js';
+export { STREAM_STATES, emptyBatch, isSharedStore } from './store.js';
 export type {
   Store,
   StoreBatch,
@@ -19,6 +19,10 @@ export type {
   EventQuery,
   StreamQuery,
   Page,
+  SharedStore,
+  EnqueueResult,
+  QueuedEvent,
+  Lease,
 } from './store.js';
 export { MemoryStore } from './memory/memory-store.js';
 export { openStore } from './open-store.js';
@@ -29,6 +33,7 @@ export {
   InvalidQueryError,
   UnsupportedStoreError,
   StoreSchemaTooNewError,
+  LeaseLostError,
 } from './store-errors.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './page-marker.js';
 export type { DuckDBStoreOptions } from './duckdb/duckdb-store.js';

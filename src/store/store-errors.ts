@@ -32,3 +32,8 @@ export class InvalidQueryError extends WaymarkError {
 export class StoreSchemaTooNewError extends WaymarkError {
   override name = 'StoreSchemaTooNewError';
 }
+
+/** A commit fenced by a lease another worker has taken since (nothing of the batch was written). */
+export class LeaseLostError extends WaymarkError {
+  override name = 'LeaseLostError';
+}

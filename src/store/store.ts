@@ -34,7 +34,10 @@ export interface Store {
   existingMessageIds(ids: readonly string[]): Promise<Set<string>>;
   /** The message ids of stored events with `timestamp >= since` (to warm the duplicate filter). */
   messageIdsSince(since: Instant): Promise<string[]>;
-  /** The latest event timestamp stored, if any (the event-time clock resumes from it). */
+  /**
+   * The latest event timestamp stored, if any (the event-time clock resumes
+   * from it); a {@link SharedStore} leaves out the events still queued.
+   */
   latestEventTimestamp(): Promise<Instant | undefined>;
 
   // --- queries (API, CLI, backtest, verify) ---
@@ -125,6 +128,74 @@ export interface StoreBatch {
   readonly deadLetters: readonly DeadLetter[];
   readonly outcomes: readonly PipelineOutcome[];
   readonly meterSamples: readonly MeterSample[];
+  /**
+   * Shared stores ({@link SharedStore}) only: the queue entries
+   * ({@link QueuedEvent.seq}) this batch correlated, deleted in its transaction.
+   */
+  readonly dequeued?: readonly number[];
+  /**
+   * Shared stores only: the batch commits only while this lease is still the
+   * one held ({@link LeaseLostError} otherwise, nothing written); it also
+   * extends the lease.
+   */
+  readonly fence?: Lease;
+}
+
+/**
+ * A store several waymark processes share (PostgreSQL). Every worker ingests:
+ * {@link SharedStore.enqueue} stores the events and queues the new ones for
+ * correlation, durably, before the source is acknowledged. One worker at a
+ * time, the holder of the correlator lease, runs the engine: it takes the queue
+ * in order ({@link SharedStore.queued}), and commits what the events did to
+ * streams with the queue entries it consumed ({@link StoreBatch.dequeued})
+ * under the lease ({@link StoreBatch.fence}). A worker that stops renewing
+ * loses the lease when it expires; the next holder's first commit makes every
+ * later commit of the old holder fail. See docs/scale-out.md.
+ */
+export interface SharedStore extends Store {
+  /**
+   * Store events (duplicates of stored message ids, or within the list, are
+   * dropped) and dead letters in one transaction, queueing the new events for
+   * correlation. Safe to repeat after a failure: a repeated event is a duplicate.
+   */
+  enqueue(events: readonly WaymarkEvent[], deadLetters: readonly DeadLetter[]): Promise<EnqueueResult>;
+  /** The oldest queued events, in queue order, at most `limit`. */
+  queued(limit: number): Promise<QueuedEvent[]>;
+  /** How many events wait for correlation. */
+  queueDepth(): Promise<number>;
+  /**
+   * Take the correlator lease for `ttlMs` (on the database's clock) when it is
+   * free, expired, or already `holder`'s; each success is a new epoch.
+   */
+  acquireLease(holder: string, ttlMs: number): Promise<Lease | undefined>;
+  /** Extend a held lease; false when it is no longer held (taken over). */
+  renewLease(lease: Lease): Promise<boolean>;
+  /** Give the lease up now (a clean shutdown), so another worker need not wait for it to expire. */
+  releaseLease(lease: Lease): Promise<void>;
+  /** Who holds the correlator lease, if anyone (an expired lease is reported as such). */
+  leaseHolder(): Promise<{ holder: string; epoch: number; expiresInMs: number } | undefined>;
+}
+
+export interface EnqueueResult {
+  accepted: number;
+  duplicates: number;
+}
+
+/** An event stored by {@link SharedStore.enqueue}, waiting for the correlator. */
+export interface QueuedEvent {
+  readonly seq: number;
+  readonly event: WaymarkEvent;
+}
+
+/** The correlator lease as one worker holds it. */
+export interface Lease {
+  readonly holder: string;
+  readonly epoch: number;
+  readonly ttlMs: number;
+}
+
+export function isSharedStore(store: Store): store is SharedStore {
+  return store.capabilities.supportsConcurrentWorkers && 'enqueue' in store;
 }
 
 export function emptyBatch(): StoreBatch {

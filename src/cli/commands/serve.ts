@@ -4,7 +4,8 @@ import { createServer } from '../../server/create-server.js';
 import { staticAssetsHandler } from '../../server/static-assets.js';
 import { statsRequestHandler } from '../../stats/http-handler.js';
 import { CONFIG_FLAGS, resolveConfig } from '../config-flags.js';
-import { OUTPUT_FLAGS, UsageError, intFlag, parseFlags, type Command } from '../command.js';
+import { OUTPUT_FLAGS, UsageError, intFlag, numberFlag, parseFlags, type Command } from '../command.js';
+import { UnsupportedStoreError } from '../../store/store-errors.js';
 import { cliLogger } from '../cli-logger.js';
 import { progressMode } from '../progress.js';
 import { redactStoreUrl } from '../../config/store-url.js';
@@ -15,11 +16,14 @@ const FLAGS = {
   host: { type: 'string' },
   clock: { type: 'string' },
   amqp: { type: 'string' },
+  shared: { type: 'boolean' },
+  lease: { type: 'string' },
   ...OUTPUT_FLAGS,
 } as const;
 
 const USAGE = `usage: waymark serve [--config FILE] [--store URL] [--port N] [--host 127.0.0.1] [--clock wall|event]
-                     [--amqp amqp://USER:PASS@HOST:5672/VHOST?exchange=nova&queue=Q&...] [--json]
+                     [--amqp amqp://USER:PASS@HOST:5672/VHOST?exchange=nova&queue=Q&...]
+                     [--shared [--lease SECONDS]] [--json]
 
 Runs ingest, the trigger engine, pipelines and the HTTP API in one process on
 the configured store (default: the embedded DuckDB file waymark.duckdb).
@@ -33,6 +37,11 @@ the configured store (default: the embedded DuckDB file waymark.duckdb).
                     queue (waymark.notifications; empty: publish only),
                     binding_keys (notifications.info,notifications.error), prefetch (4000),
                     dead_letter_exchange (none); others such as heartbeat go to the connection
+      --shared      one of several workers on one PostgreSQL store (docs/scale-out.md): every
+                    worker ingests (stores and queues the events it receives); the one holding
+                    the correlator lease runs the streams and pipelines, another takes over
+                    when it stops renewing
+      --lease S     how long the correlator lease lasts unrenewed (default 15 seconds)
       --json        log lines as JSON
 
 Prints "waymark serving on http://HOST:PORT" when ready; stops cleanly on SIGINT/SIGTERM.`;
@@ -50,6 +59,10 @@ const command: Command = {
     const port = values.port === undefined ? config.http.port : intFlag('serve', 'port', values.port, 0);
     const host = values.host ?? config.http.host;
     const log = cliLogger(io, progressMode(io, { json: values.json, quiet: false }), true);
+    if (values.lease !== undefined && values.shared !== true)
+      throw new UsageError('serve: --lease only applies with --shared');
+    const leaseMs =
+      values.lease === undefined ? undefined : numberFlag('serve', 'lease', values.lease) * 1000;
     let amqpConfig;
     try {
       amqpConfig = effectiveAmqpConfig(config, values.amqp);
@@ -61,13 +74,21 @@ const command: Command = {
     const failed = new Promise<Error>((resolve) => (fatal = resolve));
     const wiring =
       amqpConfig === undefined ? undefined : amqpWiring(amqpConfig, { log, onFatal: (e) => fatal?.(e) });
-    const runtime = await Runtime.open({
-      config,
-      clock,
-      log,
-      publishStats: true,
-      publisher: wiring?.publisher,
-    });
+    let runtime: Runtime;
+    try {
+      runtime = await Runtime.open({
+        config,
+        clock,
+        log,
+        publishStats: true,
+        publisher: wiring?.publisher,
+        ...(values.shared === true ? { shared: leaseMs === undefined ? {} : { leaseMs } } : {}),
+      });
+    } catch (e) {
+      if (e instanceof UnsupportedStoreError)
+        throw new UsageError(`serve: --shared: ${e.message}`, { cause: e });
+      throw e;
+    }
     let amqp: AmqpWiring | undefined;
     try {
       amqp = await wiring?.start(runtime);
@@ -93,6 +114,9 @@ const command: Command = {
     }
     io.stdout.write(
       `waymark serving on ${address.url} (store ${redactStoreUrl(config.storeUrl)}, ${runtime.triggers.length} triggers, clock ${clock})\ndashboard: ${address.url}/\n` +
+        (runtime.worker === undefined
+          ? ''
+          : `worker ${runtime.worker.holder}: shares the store, competes for the correlator lease\n`) +
         (amqp === undefined ? '' : `${amqp.description}\n`),
     );
     const stopped = await Promise.race([

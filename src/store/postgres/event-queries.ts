@@ -133,9 +133,3 @@ export async function messageIdsSince(q: Query, since: Instant): Promise<string[
   const rows = await q('SELECT message_id FROM events WHERE ts >= $1::int8', [since.us]);
   return rows.map((r) => fromPg(r[0] as string));
 }
-
-export async function latestEventTimestamp(q: Query): Promise<Instant | undefined> {
-  const rows = await q('SELECT max(ts) FROM events');
-  const v = rows[0]?.[0];
-  return v === null || v === undefined ? undefined : new Instant(num(v));
-}

@@ -22,7 +22,8 @@ export async function purgeCompletedStreams(q: Query, before: Instant): Promise<
 
 /**
  * Delete events with `timestamp < before` that no stream other than a
- * completed one contains, and their memberships (so a kept completed stream
+ * completed one contains and that no worker has queued for correlation
+ * (they would join streams yet), and their memberships (so a kept completed stream
  * lists only the events still stored), in one statement. Returns how many
  * events went.
  */
@@ -32,6 +33,7 @@ export async function trimEvents(q: Query, before: Instant): Promise<number> {
        DELETE FROM events e WHERE e.ts < $1::int8 AND NOT EXISTS (
          SELECT 1 FROM stream_events m JOIN streams s ON s.id = m.stream_id
          WHERE s.state <> 'completed' AND m.message_id = e.message_id)
+       AND NOT EXISTS (SELECT 1 FROM work_queue w WHERE w.message_id = e.message_id)
        RETURNING e.message_id),
      members AS (
        DELETE FROM stream_events m USING doomed WHERE m.message_id = doomed.message_id)

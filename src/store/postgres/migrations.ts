@@ -41,6 +41,9 @@ const STATES = `('active', 'ready', 'firing', 'expiring', 'completed', 'error', 
  *   transaction, as the other stores refuse it.
  * - No foreign keys: memberships and outcomes may name streams that were
  *   purged or not written yet, as in the DuckDB store.
+ * - Several workers (version 2): `work_queue` holds the events stored but not
+ *   yet correlated; `worker_leases` the correlator lease (holder, epoch,
+ *   expiry) that fences the correlator's commits (shared-queries.ts).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -115,6 +118,25 @@ export const MIGRATIONS: readonly Migration[] = [
         stream_id bigint NOT NULL,
         sampled_at bigint NOT NULL)`,
       `CREATE INDEX meter_samples_by_meter ON meter_samples (meter, seq)`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'several workers: the correlation queue and the correlator lease',
+    statements: [
+      // Events stored by any worker and not yet correlated, in the order they were queued.
+      // A bigserial may commit out of order: the correlator takes the oldest rows present, and
+      // deletes them in the commit that correlated them, so a late-committed row is taken later.
+      `CREATE TABLE work_queue (
+        seq bigserial PRIMARY KEY,
+        message_id text COLLATE "C" NOT NULL UNIQUE)`,
+      // One row per lease; times are the database's clock in microseconds (workers' clocks may differ).
+      `CREATE TABLE worker_leases (
+        name text PRIMARY KEY,
+        holder text,
+        epoch bigint NOT NULL,
+        expires_at bigint NOT NULL)`,
+      `INSERT INTO worker_leases VALUES ('correlator', NULL, 0, 0)`,
     ],
   },
 ];

@@ -30,6 +30,11 @@ export interface PgPoolSlice {
   end(): Promise<void>;
   /** Errors of idle connections (a restarted server, `pg_terminate_backend`): the pool drops them. */
   on(event: 'error', listener: (err: Error) => void): unknown;
+  /** Each new connection, once. */
+  on(
+    event: 'connect',
+    listener: (client: { on(event: 'error', listener: (err: Error) => void): unknown }) => void,
+  ): unknown;
 }
 
 export interface PgPoolConfig {

@@ -1,15 +1,19 @@
 import type { WaymarkEvent } from '../../model/event.js';
-import type { Instant } from '../../model/instant.js';
+import { Instant } from '../../model/instant.js';
 import { WaymarkError } from '../../model/errors.js';
 import { StoreClosedError, StoreCommitError } from '../store-errors.js';
+import { emptyBatch } from '../store.js';
 import type {
   DeadLetter,
   EventQuery,
   MeterSample,
   OpenStream,
   Page,
+  EnqueueResult,
+  Lease,
   PipelineOutcome,
-  Store,
+  QueuedEvent,
+  SharedStore,
   StoreBatch,
   StoreCapabilities,
   StreamQuery,
@@ -24,6 +28,7 @@ import { parsePostgresUrl, type PostgresUrl } from './postgres-url.js';
 import { queryOn, type Query } from './query.js';
 import * as records from './record-queries.js';
 import { checkServerVersion } from './server-version.js';
+import * as shared from './shared-queries.js';
 import * as streams from './stream-queries.js';
 import { writeBatch } from './write-batch.js';
 
@@ -48,10 +53,11 @@ export interface PostgresStoreOptions {
  * when `commit` resolves. Reads use the other connections and see the last
  * committed state, never a commit in progress.
  *
- * One waymark process writes at a time for now (the engine keeps its streams in
- * memory): `capabilities.supportsConcurrentWorkers` is false. The schema is
- * ready for several (a unique index on the key of the streams accepting
- * events; claim columns).
+ * Several waymark processes may share it ({@link SharedStore}): each stores
+ * what it receives with `enqueue`, and the holder of the correlator lease runs
+ * the engine over the queue with fenced commits (shared-queries.ts,
+ * docs/scale-out.md). A process that uses `commit` without a fence is the only
+ * writer of streams (`waymark serve` without `--shared`, `waymark ingest`).
  *
  * ```ts
  * const store = new PostgresStore({ url: 'postgresql://waymark@db/waymark?pool=8' });
@@ -60,11 +66,10 @@ export interface PostgresStoreOptions {
  * await store.close();
  * ```
  */
-export class PostgresStore implements Store {
+export class PostgresStore implements SharedStore {
   readonly name = 'postgres';
-  /** Several workers need the engine's claims (issue 7) first: off until then. */
   readonly capabilities: StoreCapabilities = {
-    supportsConcurrentWorkers: false,
+    supportsConcurrentWorkers: true,
     supportsSkipLocked: false,
     durable: true,
   };
@@ -132,8 +137,10 @@ export class PostgresStore implements Store {
     return this.read((q) => events.messageIdsSince(q, since));
   }
 
-  latestEventTimestamp(): Promise<Instant | undefined> {
-    return this.read((q) => events.latestEventTimestamp(q));
+  /** Of the events correlated: those still queued for the correlator are not counted. */
+  async latestEventTimestamp(): Promise<Instant | undefined> {
+    const us = await this.read((q) => shared.latestCorrelatedTimestamp(q));
+    return us === undefined ? undefined : new Instant(us);
   }
 
   getEvent(messageId: string): Promise<WaymarkEvent | undefined> {
@@ -194,6 +201,48 @@ export class PostgresStore implements Store {
     return this.write('trimEvents', (client) => housekeeping.trimEvents(queryOn(client), before));
   }
 
+  // --- several workers ---
+
+  /** Retried (up to 3 times) when the connection fails: a repeat stores nothing twice. */
+  async enqueue(events: readonly WaymarkEvent[], deadLetters: readonly DeadLetter[]): Promise<EnqueueResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const accepted = await this.write('enqueue', async (client) => {
+          const n = await shared.enqueueEvents(client, events);
+          if (deadLetters.length > 0) await writeBatch(client, { ...emptyBatch(), deadLetters });
+          return n;
+        });
+        return { accepted, duplicates: events.length - accepted };
+      } catch (e) {
+        if (attempt >= 3 || !isConnectionError((e as Error).cause) || this.closing !== undefined) throw e;
+      }
+    }
+  }
+
+  queued(limit: number): Promise<QueuedEvent[]> {
+    return this.read((q) => shared.queued(q, limit));
+  }
+
+  queueDepth(): Promise<number> {
+    return this.read((q) => shared.queueDepth(q));
+  }
+
+  acquireLease(holder: string, ttlMs: number): Promise<Lease | undefined> {
+    return this.read((q) => shared.acquireLease(q, holder, ttlMs));
+  }
+
+  renewLease(lease: Lease): Promise<boolean> {
+    return this.read((q) => shared.renewLease(q, lease));
+  }
+
+  releaseLease(lease: Lease): Promise<void> {
+    return this.read((q) => shared.releaseLease(q, lease));
+  }
+
+  leaseHolder(): Promise<{ holder: string; epoch: number; expiresInMs: number } | undefined> {
+    return this.read((q) => shared.leaseHolder(q));
+  }
+
   // --- internals ---
 
   private async doOpen(): Promise<void> {
@@ -212,6 +261,9 @@ export class PostgresStore implements Store {
     // An idle connection that fails (server restart, pg_terminate_backend) is dropped by the
     // pool; the next query opens a new one. Without a listener the error would end the process.
     pool.on('error', () => undefined);
+    // A connection in use that fails also emits 'error' (besides failing its query, which is
+    // what the store acts on): without a listener that would end the process.
+    pool.on('connect', (c) => c.on('error', () => undefined));
     let client: PgClientSlice;
     try {
       client = await pool.connect();

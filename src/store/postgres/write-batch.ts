@@ -4,6 +4,7 @@ import type { Instant } from '../../model/instant.js';
 import type { StoreBatch, StreamRecord } from '../store.js';
 import { num, type PgClientSlice } from './pg-client.js';
 import { jsonToPg, toPg } from './pg-text.js';
+import { checkFence, dequeue } from './shared-queries.js';
 
 /**
  * The statements of a commit: fixed texts, prepared once per connection
@@ -104,7 +105,9 @@ const accepting = (s: StreamRecord): boolean => s.state === 'active' || s.state 
  * the others are upserted whole (the last version of an id in the batch wins),
  * those that stop accepting events first, so that a key they free can be
  * taken by a new stream of the same batch. The result is the one the DuckDB
- * store gives (upserts, then deletions). Strings are coded by pg-text.ts
+ * store gives (upserts, then deletions). A batch with a `fence` fails with
+ * LeaseLostError, before writing anything, when that lease is no longer held;
+ * its `dequeued` queue entries are deleted. Strings are coded by pg-text.ts
  * (`jsonToPg` of the rows, `toPg` of array elements). Any error leaves the
  * transaction to be rolled back by the caller.
  */
@@ -113,6 +116,10 @@ export async function writeBatch(client: PgClientSlice, batch: StoreBatch): Prom
     client.query({ ...q, values, rowMode: 'array' });
   /** Rows as the one JSON parameter of a `json_to_recordset` statement. */
   const rows = (q: { name: string; text: string }, list: readonly object[]) => run(q, [jsonToPg(list)]);
+
+  // A fenced batch (the correlator of several workers) locks the lease row first, for the whole commit.
+  if (batch.fence !== undefined) await checkFence(client, batch.fence);
+  if (batch.dequeued !== undefined) await dequeue(client, batch.dequeued);
 
   if (batch.events.length > 0) {
     const seen = new Set<string>();
