@@ -8,9 +8,14 @@
  * 2. `waymark ingest` (the real CLI, a child process, default config) of the
  *    same generated notifications into each store: through the engine, every
  *    batch acknowledged after its commit; wall time from spawn to exit.
+ * 3. Several workers: `waymark serve --shared` processes on one schema, the
+ *    same notifications POSTed to them in turn (batches of 500, 4 requests in
+ *    flight per worker): two workers against one, from the first POST until
+ *    every event is acknowledged, and until the correlator has taken them all
+ *    from the queue.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +98,121 @@ function ingest(store: string, file: string, cwd: string): Promise<{ ms: number;
   });
 }
 
+interface Worker {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `waymark serve --shared --store STORE --port 0 --clock event`, once it prints its banner. */
+function startWorker(store: string, cwd: string): Promise<Worker> {
+  const env: NodeJS.ProcessEnv = { ...process.env, MMSTATS_PATH: cwd };
+  delete env['WAYMARK_CONFIG'];
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--shared', '--port', '0', '--clock', 'event', '--store', store],
+    { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /serving on (http:\/\/[\d.:]+)/.exec(out);
+      if (m) {
+        resolve({
+          url: m[1] as string,
+          stop: async () => {
+            child.kill('SIGTERM');
+            await exited;
+          },
+        });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve --shared exited ${code}: ${err.slice(-2000)}`)));
+  });
+}
+
+/** POST every batch to the workers in turn, `inFlight` requests per worker; resolves when all are acknowledged. */
+async function postAll(
+  workers: readonly Worker[],
+  batches: readonly string[],
+  inFlight: number,
+): Promise<void> {
+  let next = 0;
+  const lane = async (w: Worker): Promise<void> => {
+    while (next < batches.length) {
+      const body = batches[next++] as string;
+      const r = await fetch(`${w.url}/v1/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body,
+      });
+      const text = await r.text();
+      if (r.status !== 200) throw new Error(`POST to ${w.url}: ${r.status} ${text.slice(0, 300)}`);
+    }
+  };
+  await Promise.all(workers.flatMap((w) => Array.from({ length: inFlight }, () => lane(w))));
+}
+
+async function queueDepth(schema: string): Promise<number> {
+  const [[n]] = (await admin(`SELECT count(*) FROM "${schema}".work_queue`)) as [[string]];
+  return Number(n);
+}
+
+/** Stored and correlated rates of `n` shared workers on a new schema, same batches. */
+async function sharedRun(
+  n: number,
+  schema: string,
+  batches: readonly string[],
+  count: number,
+  dir: string,
+): Promise<{ acked: number; correlated: number }> {
+  const workers: Worker[] = [];
+  try {
+    for (let i = 0; i < n; i++) workers.push(await startWorker(schemaUrl(schema), dir));
+    const t0 = performance.now();
+    await postAll(workers, batches, 4);
+    const acked = performance.now() - t0;
+    while ((await queueDepth(schema)) > 0) await new Promise((r) => setTimeout(r, 20));
+    const correlated = performance.now() - t0;
+    return { acked: (count * 1000) / acked, correlated: (count * 1000) / correlated };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
+
+async function sharedWorkers(dir: string, schemas: readonly [string, string]): Promise<BenchFigure[]> {
+  const count = Math.min(INGEST_COUNT, 100_000);
+  const file = join(dir, 'shared.jsonl');
+  writeCorpus(file, count);
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  const batches: string[] = [];
+  for (let i = 0; i < lines.length; i += 500) batches.push(lines.slice(i, i + 500).join('\n'));
+  const one = await sharedRun(1, schemas[0], batches, lines.length, dir);
+  const two = await sharedRun(2, schemas[1], batches, lines.length, dir);
+  const notes =
+    `${nf(lines.length)} generated notifications (seed 1) POSTed in batches of 500, 4 requests in flight per worker, ` +
+    '`waymark serve --shared --clock event` processes, default config; PostgreSQL, the workers and the client share 2 cores';
+  return [
+    {
+      name: 'two `serve --shared` workers: notifications acknowledged (stored and queued)',
+      value: two.acked,
+      unit: 'notifications/s',
+      baseline: { name: 'one worker, same input', value: one.acked },
+      notes,
+    },
+    {
+      name: 'two `serve --shared` workers: until the correlator has taken every event',
+      value: two.correlated,
+      unit: 'notifications/s',
+      baseline: { name: 'one worker, same input', value: one.correlated },
+      notes: 'one correlator at a time (the lease holder) runs the engine over the queue',
+    },
+  ];
+}
+
 async function commits(dir: string, schema: string): Promise<BenchFigure> {
   const batches = engineBatches();
   const duckStore = DuckDBStore.create({ path: join(dir, 'commits.duckdb') });
@@ -137,18 +257,20 @@ async function endToEnd(dir: string, schema: string): Promise<BenchFigure> {
 }
 
 const suite: BenchSuite = {
-  title: 'postgres (one worker, against DuckDB)',
+  title: 'postgres (one worker against DuckDB; two shared workers against one)',
   async run() {
     const [[version]] = (await admin('SHOW server_version')) as [[string]];
     process.stderr.write(`  PostgreSQL ${version} at ${PG_URL}\n`);
     const dir = mkdtempSync(join(tmpdir(), 'waymark-bench-pg-'));
-    const schemas = [1, 2].map(() => `waymark_bench_${randomBytes(5).toString('hex')}`);
+    const schemas = [1, 2, 3, 4].map(() => `waymark_bench_${randomBytes(5).toString('hex')}`);
     try {
       process.stderr.write('  store commits ...\n');
       const a = await commits(dir, schemas[0] as string);
       process.stderr.write('  end-to-end ingest ...\n');
       const b = await endToEnd(dir, schemas[1] as string);
-      return [a, b];
+      process.stderr.write('  shared workers: one, then two ...\n');
+      const c = await sharedWorkers(dir, [schemas[2] as string, schemas[3] as string]);
+      return [a, b, ...c];
     } finally {
       for (const s of schemas) await admin(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
       rmSync(dir, { recursive: true, force: true });

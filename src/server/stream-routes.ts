@@ -1,4 +1,5 @@
 import { STREAM_STATES, type StreamQuery, type StreamState } from '../store/store.js';
+import { StreamConflictError } from '../engine/engine.js';
 import { HttpError } from './errors.js';
 import { streamToJSON, eventToJSON } from './json-shapes.js';
 import { QueryParams } from './query-params.js';
@@ -97,8 +98,18 @@ async function getStream(ctx: RouteContext): Promise<Reply> {
 async function deleteStream(ctx: RouteContext): Promise<Reply> {
   QueryParams.expectNone(ctx.url.searchParams);
   const id = streamId(ctx);
-  if (!(await ctx.backend.deleteStream(id))) throw noStream(id);
+  if (!(await conflictAs409(ctx.backend.deleteStream(id)))) throw noStream(id);
   return { status: 204 };
+}
+
+/** A stream change refused now (its pipeline runs, its key is taken, another worker correlates): 409. */
+async function conflictAs409<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof StreamConflictError) throw new HttpError(409, e.message, { cause: e });
+    throw e;
+  }
 }
 
 const RESET_HINT = 'expected the body {"state": "active"} (a reset; no other change is possible)';
@@ -119,7 +130,7 @@ async function resetStream(ctx: RouteContext): Promise<Reply> {
   if (keys.length !== 1 || keys[0] !== 'state' || (body as { state: unknown }).state !== 'active') {
     throw new HttpError(400, `bad body ${truncate(text)}; ${RESET_HINT}`);
   }
-  if (!(await ctx.backend.resetStream(id))) throw noStream(id);
+  if (!(await conflictAs409(ctx.backend.resetStream(id)))) throw noStream(id);
   const stream = await ctx.backend.store.getStream(id);
   if (stream === undefined) throw noStream(id);
   return { status: 200, body: streamToJSON(stream) };

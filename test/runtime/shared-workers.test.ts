@@ -7,6 +7,7 @@ import { defaultWaymarkConfig } from '../../src/config/waymark-config.js';
 import { EventGenerator, openstackScenario, type TruthRecord } from '../../src/generate/index.js';
 import { Instant, US_PER_HOUR, US_PER_SECOND } from '../../src/model/instant.js';
 import { Runtime } from '../../src/runtime/runtime.js';
+import { createServer } from '../../src/server/create-server.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { SharedStore } from '../../src/store/store.js';
 import { dropSchema, pgUrl, postgresUnavailable, randomSchema } from '../helpers/postgres.js';
@@ -90,6 +91,22 @@ if (serviceAvailable('postgres: runtimes sharing a store', await postgresUnavail
       assert.equal(takeovers, 2, 'the lease changed hands once');
       const health = await workers[0]!.health();
       assert.equal((health['worker'] as { queued: number }).queued, 0);
+
+      // Stream changes belong to the correlator: the other worker's API answers 409 naming it.
+      const ingestOnly = workers.find((w) => w.worker?.role === 'ingest') as Runtime;
+      const correlator = workers.find((w) => w.worker?.role === 'correlator') as Runtime;
+      const server = createServer({ backend: ingestOnly, host: '127.0.0.1', port: 0 });
+      const { url: api } = await server.start();
+      try {
+        const del = await fetch(`${api}/v1/streams/1`, { method: 'DELETE' });
+        assert.equal(del.status, 409);
+        const body = (await del.json()) as { error: { message: string } };
+        assert.match(body.error.message, /does not correlate streams: send this to /);
+        assert.ok(body.error.message.endsWith(correlator.worker!.holder));
+        assert.ok((await observer.getStream(1)) !== undefined, 'nothing deleted');
+      } finally {
+        await server.close();
+      }
       for (const w of workers) await w.close();
 
       const finish = await runCli(['ingest', '--finish', '--quiet', '--store', url, '-'], '', {
