@@ -13,6 +13,10 @@
  *    flight per worker): two workers against one, from the first POST until
  *    every event is acknowledged, and until the correlator has taken them all
  *    from the queue.
+ * 4. The six-phase report over raw events on PostgreSQL (`WAYMARK_BENCH_PG_RUNS`
+ *    test runs, default 100,000, 10 events each, built by SQL as
+ *    bench/analysis.ts builds DuckDB's): waymark's one-off report (the scan
+ *    and the statistics) against a naive GROUP BY over the same events.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
@@ -21,6 +25,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { PhaseAnalyzer } from '../src/analysis/phase-analyzer.js';
+import { loadPhaseSets } from '../src/analysis/phase-definitions.js';
+import { BUNDLED_CONFIG_FILES } from '../src/config/waymark-config.js';
 import { EventGenerator } from '../src/generate/event-generator.js';
 import { openstackScenario } from '../src/generate/openstack/openstack-scenario.js';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
@@ -213,6 +220,108 @@ async function sharedWorkers(dir: string, schemas: readonly [string, string]): P
   ];
 }
 
+const PG_RUNS = Number(process.env['WAYMARK_BENCH_PG_RUNS'] ?? 100_000);
+const TESTRUN_TYPES = [
+  'request',
+  'queue_start',
+  'queue_end',
+  'flash_start',
+  'flash_end',
+  'boot_start',
+  'boot_end',
+  'test_start',
+  'test_end',
+  'publish',
+];
+const TESTRUN_PHASES: [number, number][] = [
+  [0, 1],
+  [1, 2],
+  [3, 4],
+  [5, 6],
+  [7, 8],
+  [8, 9],
+];
+
+/** bench/analysis.ts's synthetic test runs, generated in the server. */
+async function buildRuns(schema: string, runs: number): Promise<void> {
+  const MIN = 60_000_000;
+  const T0 = 1_767_225_600_000_000;
+  const u = (salt: number, lo: number, hi: number): string =>
+    `(${lo * MIN} + abs(hashint8(r * 16 + ${salt})::int8) % ${(hi - lo) * MIN + 1})`;
+  const types = `ARRAY[${TESTRUN_TYPES.map((t) => `'testrun.${t}'`).join(', ')}]`;
+  await admin(`INSERT INTO "${schema}".events (message_id, event_type, ts, received, traits)
+    WITH runs AS (
+      SELECT r, ${T0}::int8 + r * 6000000 AS t0, ${u(1, 1, 2)} AS d1, ${u(2, 1, 5)} AS d2, ${u(3, 10, 20)} AS d3,
+             ${u(4, 5, 10)} AS d4, ${u(5, 20, 40)} AS d5
+      FROM generate_series(0::int8, ${runs - 1}) r),
+    times AS (
+      SELECT r, ARRAY[t0, t0 + d1, t0 + d1 + d2, t0 + d1 + d2, t0 + d1 + d2 + d3, t0 + d1 + d2 + d3,
+                 t0 + d1 + d2 + d3 + d4, t0 + d1 + d2 + d3 + d4, t0 + d1 + d2 + d3 + d4 + d5,
+                 t0 + d1 + d2 + d3 + d4 + d5 + ${5 * MIN}] AS ts
+      FROM runs)
+    SELECT 'm-' || (r * 10 + k), (${types})[k + 1], ts[k + 1],
+      ts[k + 1] + CASE WHEN abs(hashint8(r * 16 + k + 7)::int8) % 5 < 2 THEN 0 ELSE abs(hashint8(r * 16 + k + 8)::int8) % 3000000 END,
+      json_build_object('testrun_id', 'run-' || r, 'device_group', 'dg-' || (r % 5), 'queue', 'q' || (r % 4),
+        'configuration', 'c' || (r % 5), 'host', 'ci-host-' || (r % 24), 'requestor', 'ana@example.com', 'service', 'ci')
+    FROM times, generate_series(0, 9) k
+    ORDER BY ts[k + 1]`);
+  await admin(`ANALYZE "${schema}".events`);
+}
+
+export async function phaseReport(schema: string): Promise<BenchFigure> {
+  const store = new PostgresStore({ url: schemaUrl(schema) });
+  await store.open();
+  try {
+    const t0 = performance.now();
+    await buildRuns(schema, PG_RUNS);
+    const built = performance.now() - t0;
+    const [testrun] = loadPhaseSets([BUNDLED_CONFIG_FILES.phases[0]]);
+    if (testrun === undefined) throw new Error('no testrun phase set');
+    const analyzer = new PhaseAnalyzer({ sets: [testrun], source: store, cache: false });
+    const query = { groupBy: [], time: 'emit' as const, traits: [], histogram: 20 };
+    let best = Infinity;
+    let first = Infinity;
+    let runs = 0;
+    for (let i = 0; i < 2; i++) {
+      const t = performance.now();
+      let chunks = 0;
+      const it = analyzer.phaseReport('testrun', query);
+      for (;;) {
+        const r = await it.next();
+        if (chunks++ === 0) first = Math.min(first, performance.now() - t);
+        if (r.done === true) {
+          runs = r.value;
+          break;
+        }
+      }
+      best = Math.min(best, performance.now() - t);
+    }
+    const fil = (t: number): string => `FILTER (WHERE event_type = 'testrun.${TESTRUN_TYPES[t] as string}')`;
+    const naiveSql = `WITH r AS (SELECT traits ->> 'testrun_id' AS id,
+        ${TESTRUN_PHASES.map(([s, e], i) => `(max(ts) ${fil(e)} - min(ts) ${fil(s)}) / 1e6 AS p${i}`).join(', ')}
+        FROM "${schema}".events GROUP BY 1)
+      SELECT ${TESTRUN_PHASES.map((_, i) => `count(p${i}), min(p${i}), max(p${i}), avg(p${i}), stddev_pop(p${i}), percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP (ORDER BY p${i})`).join(', ')} FROM r`;
+    let naive = Infinity;
+    for (let i = 0; i < 2; i++) {
+      const t = performance.now();
+      await admin(naiveSql);
+      naive = Math.min(naive, performance.now() - t);
+    }
+    if (runs !== PG_RUNS) throw new Error(`the report saw ${runs} runs, not ${PG_RUNS}`);
+    return {
+      name: `six-phase report over raw events on PostgreSQL, ${nf(PG_RUNS)} runs (scan + report, one-off)`,
+      value: best,
+      unit: 'ms',
+      baseline: { name: 'naive PostgreSQL GROUP BY over the same events', value: naive },
+      notes:
+        `${nf(PG_RUNS * 10)} events built by SQL in ${(built / 1000).toFixed(1)} s (bench/analysis.ts's synthetic runs); ` +
+        `best of 2; first chunk ${first.toFixed(0)} ms (the scan comes first); ${((best * 1000) / PG_RUNS).toFixed(1)} µs per run`,
+    };
+  } finally {
+    await store.close();
+  }
+}
+
 async function commits(dir: string, schema: string): Promise<BenchFigure> {
   const batches = engineBatches();
   const duckStore = DuckDBStore.create({ path: join(dir, 'commits.duckdb') });
@@ -262,7 +371,7 @@ const suite: BenchSuite = {
     const [[version]] = (await admin('SHOW server_version')) as [[string]];
     process.stderr.write(`  PostgreSQL ${version} at ${PG_URL}\n`);
     const dir = mkdtempSync(join(tmpdir(), 'waymark-bench-pg-'));
-    const schemas = [1, 2, 3, 4].map(() => `waymark_bench_${randomBytes(5).toString('hex')}`);
+    const schemas = [1, 2, 3, 4, 5].map(() => `waymark_bench_${randomBytes(5).toString('hex')}`);
     try {
       process.stderr.write('  store commits ...\n');
       const a = await commits(dir, schemas[0] as string);
@@ -270,7 +379,9 @@ const suite: BenchSuite = {
       const b = await endToEnd(dir, schemas[1] as string);
       process.stderr.write('  shared workers: one, then two ...\n');
       const c = await sharedWorkers(dir, [schemas[2] as string, schemas[3] as string]);
-      return [a, b, ...c];
+      process.stderr.write('  phase report over raw events ...\n');
+      const d = await phaseReport(schemas[4] as string);
+      return [a, b, ...c, d];
     } finally {
       for (const s of schemas) await admin(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
       rmSync(dir, { recursive: true, force: true });

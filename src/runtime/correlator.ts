@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Engine, EngineLogger } from '../engine/engine.js';
+import { WaymarkError } from '../model/errors.js';
 import type { Lease, SharedStore } from '../store/store.js';
 
 export interface CorrelatorOptions {
@@ -172,5 +173,70 @@ export class Correlator {
       }
       this.wake = done;
     });
+  }
+}
+
+/** A store whose streams another process correlates right now. */
+export class StoreInUseError extends WaymarkError {
+  override name = 'StoreInUseError';
+}
+
+/**
+ * The correlator lease held for a whole process's life: a single waymark
+ * (`serve` without `--shared`, `ingest`, `demo`) on a store several workers
+ * could share takes it at start, so that it never correlates beside `--shared`
+ * workers (or another single process), and every commit of its engine is
+ * fenced by it. A lease left by a process that crashed is waited for (it
+ * expires after `leaseMs`); one that is being renewed is refused.
+ */
+export class ExclusiveLease {
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly store: SharedStore,
+    readonly lease: Lease,
+    log: EngineLogger,
+  ) {
+    this.timer = setInterval(() => {
+      store.renewLease(lease).then(
+        (held) => {
+          if (!held) log.error(`correlator lease of ${lease.holder} taken over: the next commit will fail`);
+        },
+        (e: unknown) => log.warn(`cannot renew the correlator lease: ${(e as Error).message}`),
+      );
+    }, lease.ttlMs / 3);
+    this.timer.unref();
+  }
+
+  static async take(
+    store: SharedStore,
+    log: EngineLogger,
+    options: { holder?: string; leaseMs?: number | undefined } = {},
+  ): Promise<ExclusiveLease> {
+    const holder = options.holder ?? defaultHolder();
+    const leaseMs = options.leaseMs ?? 15_000;
+    const until = Date.now() + leaseMs + 1000;
+    for (let waited = false; ; waited = true) {
+      const lease = await store.acquireLease(holder, leaseMs);
+      if (lease !== undefined) return new ExclusiveLease(store, lease, log);
+      const other = await store.leaseHolder();
+      if (Date.now() >= until) {
+        throw new StoreInUseError(
+          `the store's streams are correlated by another waymark (${other?.holder ?? 'unknown'}), ` +
+            'which keeps renewing its lease: stop it, or run this one with serve --shared beside it',
+        );
+      }
+      if (!waited) {
+        log.info(
+          `waiting up to ${Math.round((until - Date.now()) / 1000)} s for the correlator lease of ${other?.holder ?? 'another process'} to expire`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.timer);
+    await this.store.releaseLease(this.lease).catch(() => undefined);
   }
 }

@@ -25,7 +25,7 @@ import { Housekeeper } from './housekeeping.js';
 import { engineStats, pipelineMeterNames, type EngineStats } from '../stats/engine-stats.js';
 import { isSharedStore, type DeadLetter, type Lease, type SharedStore, type Store } from '../store/store.js';
 import { UnsupportedStoreError } from '../store/store-errors.js';
-import { Correlator, type CorrelatorOptions } from './correlator.js';
+import { Correlator, ExclusiveLease, type CorrelatorOptions } from './correlator.js';
 
 /** Dead-letter payloads are cut to this many characters. */
 const MAX_PAYLOAD = 64 * 1024;
@@ -60,6 +60,12 @@ export interface RuntimeOptions {
    * lease (see {@link Correlator}).
    */
   shared?: Pick<CorrelatorOptions, 'holder' | 'leaseMs' | 'pollMs' | 'batchSize'>;
+  /**
+   * Without `shared`, on a store that could be shared: the length of the
+   * correlator lease this process holds all along (default 15 s; a lease left
+   * by a crashed process is waited for that long).
+   */
+  exclusiveLeaseMs?: number;
 }
 
 /** Built-in handlers whose commit touches nothing outside waymark. */
@@ -106,6 +112,8 @@ export class Runtime implements ServerBackend {
     readonly housekeeper: Housekeeper,
     /** Set when the store is shared with other workers. */
     private readonly correlator: Correlator | undefined,
+    /** Set for a single process on a store that could be shared. */
+    private readonly exclusive: ExclusiveLease | undefined,
   ) {
     housekeeper.start();
     correlator?.start();
@@ -141,6 +149,7 @@ export class Runtime implements ServerBackend {
     );
     const store = options.store ?? (await openStore(config.storeUrl, { cwd: options.cwd ?? process.cwd() }));
     let published: EngineStats | undefined;
+    let exclusive: ExclusiveLease | undefined;
     try {
       if (options.publishStats === true) {
         published = engineStats({ dir: config.statsDir, ...pipelineMeterNames(loaded.pipelines.values()) });
@@ -193,7 +202,12 @@ export class Runtime implements ServerBackend {
         }
         sharedStore = store;
       }
-      const engine = newEngine();
+      // A single process on a store that could be shared holds the correlator lease all along.
+      exclusive =
+        sharedStore === undefined && isSharedStore(store)
+          ? await ExclusiveLease.take(store, engineLog(log), { leaseMs: options.exclusiveLeaseMs })
+          : undefined;
+      const engine = newEngine(exclusive?.lease);
       if (sharedStore === undefined) await engine.start();
       // The correlator and the housekeeper reach the runtime made below.
       const ref: { runtime?: Runtime } = {};
@@ -206,7 +220,7 @@ export class Runtime implements ServerBackend {
               makeEngine: (lease) => newEngine(lease),
               // Not correlating: back to the engine that was never started (clock, empty counts).
               onEngine: (e) => ref.runtime?.setEngine(e ?? engine),
-              log: { info: (m) => log?.info(m), warn: (m) => log?.warn(m), error: (m) => log?.error(m) },
+              log: engineLog(log),
             });
       const runtime = new Runtime(
         config,
@@ -228,11 +242,13 @@ export class Runtime implements ServerBackend {
           log,
         }),
         correlator,
+        exclusive,
       );
       ref.runtime = runtime;
       return runtime;
     } catch (e) {
       published?.close();
+      await exclusive?.release();
       if (options.store === undefined) await store.close();
       throw e;
     }
@@ -418,9 +434,14 @@ export class Runtime implements ServerBackend {
     await this.housekeeper.close();
     await this.correlator?.close();
     await this.engine.close();
+    await this.exclusive?.release();
     this.stats?.close();
     if (this.ownsStore) await this.store.close();
   }
+}
+
+function engineLog(log: EngineLogger | undefined): EngineLogger {
+  return { info: (m) => log?.info(m), warn: (m) => log?.warn(m), error: (m) => log?.error(m) };
 }
 
 function deadLetter(source: string, reason: string, payload: string, received: Instant): DeadLetter {

@@ -1,12 +1,24 @@
 import { DuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { dropSchema, pgUrl, postgresUnavailable, randomSchema } from '../helpers/postgres.js';
+import { REQUIRE_SERVICES } from '../helpers/services.js';
 import type { Store } from '../../src/store/store.js';
 import type { PhaseAnalysisSource } from '../../src/analysis/analysis-port.js';
 import { EventGenerator, openstackScenario, type TruthRecord } from '../../src/generate/index.js';
 import { testrunScenario } from '../../src/generate/testruns/testrun-scenario.js';
 import { Instant, US_PER_HOUR } from '../../src/model/instant.js';
 
-/** The stores that implement the analysis port, each fresh and open. */
+const pgDown = await postgresUnavailable();
+if (pgDown !== undefined && !REQUIRE_SERVICES) {
+  process.stderr.write(`SKIPPED: the analysis tests on the PostgreSQL store: ${pgDown}\n`);
+}
+
+/**
+ * The stores that implement the analysis port, each fresh and open;
+ * PostgreSQL in a new schema, dropped when the store is closed (left out,
+ * loudly, when the server is unreachable, unless WAYMARK_REQUIRE_SERVICES=1).
+ */
 export const ANALYSIS_STORES: readonly {
   name: string;
   open: () => Promise<Store & PhaseAnalysisSource>;
@@ -27,6 +39,24 @@ export const ANALYSIS_STORES: readonly {
       return s;
     },
   },
+  ...(pgDown !== undefined && !REQUIRE_SERVICES
+    ? []
+    : [
+        {
+          name: 'postgres',
+          open: async () => {
+            const schema = randomSchema();
+            const s = new PostgresStore({ url: pgUrl({ schema, pool: '4' }) });
+            await s.open();
+            const close = s.close.bind(s);
+            s.close = async () => {
+              await close();
+              await dropSchema(schema);
+            };
+            return s;
+          },
+        },
+      ]),
 ];
 
 /**

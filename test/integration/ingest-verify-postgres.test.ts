@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -7,7 +6,7 @@ import type { Store } from '../../src/store/store.js';
 import { dropSchema, pgUrl, postgresUnavailable, randomSchema } from '../helpers/postgres.js';
 import { runCli } from '../helpers/run-cli.js';
 import { serviceAvailable } from '../helpers/services.js';
-import { call, MAIN, startServe, tempDir } from './serve-process.js';
+import { call, startServe, tempDir } from './serve-process.js';
 
 /** What a store holds, in a form to compare: counts, every stream's row, the meter samples. */
 async function contents(url: string): Promise<unknown> {
@@ -33,30 +32,6 @@ async function contents(url: string): Promise<unknown> {
   } finally {
     await store.close();
   }
-}
-
-/** The first line `waymark serve --store STORE --port 0` prints; the process is stopped then. */
-function firstLine(store: string, statsDir: string): Promise<string> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--store', store], {
-    env: { ...process.env, MMSTATS_PATH: statsDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0 && child.exitCode === null) {
-        const line = out.slice(0, nl);
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve(line));
-        child.kill('SIGTERM');
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${String(code)}) before a line: ${err}`)));
-  });
 }
 
 if (serviceAvailable('postgres: ingest and verify', await postgresUnavailable())) {
@@ -126,7 +101,7 @@ if (serviceAvailable('postgres: ingest and verify', await postgresUnavailable())
       const serve = await startServe(u.toString(), tmp.dir);
       let banner = '';
       try {
-        banner = await firstLine(u.toString(), tmp.dir);
+        banner = serve.stdout().split('\n')[0] ?? '';
         const posted = await call(serve.url, 'POST', '/v1/notifications', gen.stdout, 'application/x-ndjson');
         assert.equal(posted.status, 200, posted.text);
         const accepted = (posted.json as { accepted: number }).accepted;

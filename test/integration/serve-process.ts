@@ -22,6 +22,7 @@ export interface ServeProcess {
   child: ChildProcess;
   url: string;
   stderr: () => string;
+  stdout: () => string;
   /** SIGTERM and wait for a clean exit; resolves with the exit code. */
   stop: () => Promise<number | null>;
 }
@@ -70,6 +71,7 @@ export async function startServe(
     child,
     url,
     stderr: () => err,
+    stdout: () => out,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;

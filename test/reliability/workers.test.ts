@@ -40,7 +40,7 @@ test('3 workers on one queue and one PostgreSQL store, kill -9 of workers and te
   const queue = await scratch.boundQueue(exchange, ['notifications.info', 'notifications.error']);
   const workers: (ServeProcess | undefined)[] = [];
   t.after(async () => {
-    await Promise.all(workers.map((w) => w?.stop()));
+    await Promise.all(workers.map(async (w) => w?.stop()));
     await scratch.cleanup();
     await dropSchema(schema);
     tmp.remove();

@@ -89,6 +89,11 @@ if (serviceAvailable('postgres: runtimes sharing a store', await postgresUnavail
       assert.deepEqual(roles, ['correlator', 'ingest'], 'one correlator at a time');
       const takeovers = [a, b, c].reduce((n, w) => n + (w?.worker?.takeovers ?? 0), 0);
       assert.equal(takeovers, 2, 'the lease changed hands once');
+      // A single (not --shared) process is refused while a worker correlates.
+      await assert.rejects(
+        Runtime.open({ config, clock: 'event', exclusiveLeaseMs: 300 }),
+        /the store's streams are correlated by another waymark \(\S+:\d+:\w+\), which keeps renewing its lease/,
+      );
       const health = await workers[0]!.health();
       assert.equal((health['worker'] as { queued: number }).queued, 0);
 

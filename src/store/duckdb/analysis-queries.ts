@@ -10,6 +10,7 @@ import { edgeColumn } from '../../analysis/run-table.js';
 import { num, type DuckDBChunkSlice, type DuckDBConnectionSlice, type SqlParam } from './duckdb-client.js';
 import { jsonPointer, traitCondition } from './event-queries.js';
 import { CORRELATION_TRAITS } from './migrations.js';
+import { TraitCombos } from '../trait-combos.js';
 
 /** SQL for "the event's traits satisfy these conditions" (typed: text equals text, numbers numbers). */
 function conditionsSql(conditions: readonly EdgeTraitCondition[], params: SqlParam[]): string {
@@ -147,37 +148,6 @@ export async function* scanPhaseRuns(
       firstTimes: doubles(chunk, k),
       firstIds: ids ? (chunk.getColumnValues(k + 1) as string[]) : [],
     };
-  }
-}
-
-/**
- * Splits the per-run JSON arrays of run traits into one column per trait,
- * each value as JSON text (`JSON.stringify`, as the live merge of committed
- * events writes it) or null. Each distinct array is decoded once (up to
- * {@link TraitCombos.MAX} of them; runs seldom have more trait combinations).
- */
-class TraitCombos {
-  static readonly MAX = 100_000;
-  private readonly seen = new Map<string, (string | null)[]>();
-  constructor(private readonly width: number) {}
-
-  split(texts: readonly (string | null)[]): (string | null)[][] {
-    const per = Array.from({ length: this.width }, () => new Array<string | null>(texts.length));
-    for (let i = 0; i < texts.length; i++) {
-      const values = this.values(texts[i] ?? null);
-      for (let t = 0; t < this.width; t++) (per[t] as (string | null)[])[i] = values[t] ?? null;
-    }
-    return per;
-  }
-
-  private values(text: string | null): (string | null)[] {
-    if (text === null) return [];
-    let v = this.seen.get(text);
-    if (v === undefined) {
-      v = (JSON.parse(text) as unknown[]).map((x) => (x === null ? null : JSON.stringify(x)));
-      if (this.seen.size < TraitCombos.MAX) this.seen.set(text, v);
-    }
-    return v;
   }
 }
 

@@ -44,7 +44,7 @@ export class Params {
  * in code-point order). A missing trait never matches. CASE makes sure the
  * cast only sees values of the right type.
  */
-function traitCondition(f: TraitFilter, p: Params): string {
+export function traitCondition(f: TraitFilter, p: Params): string {
   checkTraitFilter(f);
   const key = p.add(toPg(f.trait));
   const op = SQL_OPS[f.op];

@@ -1,3 +1,11 @@
+import type {
+  EventReportQuery,
+  EventReportRow,
+  PhaseAnalysisSource,
+  RunChunk,
+  ScanOptions,
+} from '../../analysis/analysis-port.js';
+import type { PhaseSet } from '../../analysis/phase-definitions.js';
 import type { WaymarkEvent } from '../../model/event.js';
 import { Instant } from '../../model/instant.js';
 import { WaymarkError } from '../../model/errors.js';
@@ -19,6 +27,7 @@ import type {
   StreamQuery,
   StreamRecord,
 } from '../store.js';
+import * as analysis from './analysis-queries.js';
 import * as events from './event-queries.js';
 import * as housekeeping from './housekeeping.js';
 import { migrate } from './migrations.js';
@@ -66,7 +75,7 @@ export interface PostgresStoreOptions {
  * await store.close();
  * ```
  */
-export class PostgresStore implements SharedStore {
+export class PostgresStore implements SharedStore, PhaseAnalysisSource {
   readonly name = 'postgres';
   readonly capabilities: StoreCapabilities = {
     supportsConcurrentWorkers: true,
@@ -199,6 +208,28 @@ export class PostgresStore implements SharedStore {
 
   trimEvents(before: Instant): Promise<number> {
     return this.write('trimEvents', (client) => housekeeping.trimEvents(queryOn(client), before));
+  }
+
+  // --- the analysis port (src/analysis) ---
+
+  /** Through a cursor on a connection of its own, in one read-only snapshot. */
+  async *scanPhaseRuns(set: PhaseSet, options: ScanOptions = {}): AsyncIterable<RunChunk> {
+    const pool = this.pool;
+    if (pool === undefined || this.closing !== undefined) throw this.closedError();
+    const client = await pool.connect();
+    let failed: unknown;
+    try {
+      yield* analysis.scanPhaseRuns(client, set, options);
+    } catch (e) {
+      failed = e;
+      throw e;
+    } finally {
+      client.release(failed !== undefined && isConnectionError(failed) ? (failed as Error) : undefined);
+    }
+  }
+
+  eventReport(query: EventReportQuery): Promise<EventReportRow[]> {
+    return this.read((q) => analysis.eventReport(q, query));
   }
 
   // --- several workers ---
