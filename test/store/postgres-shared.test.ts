@@ -164,9 +164,12 @@ if (serviceAvailable('postgres: several workers sharing a store', await postgres
         }
       })();
       let accepted = 0;
-      for (const b of work) accepted += (await store.enqueue(b, [])).accepted;
-      done = true;
-      await kill;
+      try {
+        for (const b of work) accepted += (await store.enqueue(b, [])).accepted;
+      } finally {
+        done = true;
+        await kill;
+      }
       assert.ok(terminated > 0, 'some enqueue was cut off mid-transaction');
       assert.equal(accepted, 9000);
       assert.equal(await store.queueDepth(), 9000);

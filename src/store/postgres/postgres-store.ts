@@ -234,9 +234,13 @@ export class PostgresStore implements SharedStore, PhaseAnalysisSource {
 
   // --- several workers ---
 
-  /** Retried (up to 3 times) when the connection fails: a repeat stores nothing twice. */
+  /**
+   * Retried while connections fail (a restarted server, terminated sessions),
+   * with backoff from 50 ms to 1 s, for up to 10 s: a repeat stores nothing twice.
+   */
   async enqueue(events: readonly WaymarkEvent[], deadLetters: readonly DeadLetter[]): Promise<EnqueueResult> {
-    for (let attempt = 1; ; attempt++) {
+    const giveUpAt = Date.now() + 10_000;
+    for (let attempt = 0; ; attempt++) {
       try {
         const accepted = await this.write('enqueue', async (client) => {
           const n = await shared.enqueueEvents(client, events);
@@ -245,7 +249,9 @@ export class PostgresStore implements SharedStore, PhaseAnalysisSource {
         });
         return { accepted, duplicates: events.length - accepted };
       } catch (e) {
-        if (attempt >= 3 || !isConnectionError((e as Error).cause) || this.closing !== undefined) throw e;
+        if (Date.now() >= giveUpAt || !isConnectionError((e as Error).cause) || this.closing !== undefined)
+          throw e;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
       }
     }
   }
