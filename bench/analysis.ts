@@ -25,7 +25,8 @@ import type { BenchFigure, BenchSuite } from './lib.js';
 const RUNS = Number(process.env['WAYMARK_BENCH_RUNS'] ?? 1_000_000);
 const DIR = resolve('.waymark/bench');
 const STORE = join(DIR, `analysis-${RUNS}.duckdb`);
-const TYPES = [
+/** The synthetic test runs' event types (after `testrun.`), in run order; bench/postgres.ts builds the same runs. */
+export const TYPES = [
   'request',
   'queue_start',
   'queue_end',
@@ -37,7 +38,8 @@ const TYPES = [
   'test_end',
   'publish',
 ];
-const PHASES: [number, number][] = [
+/** The six phases as (start, end) indexes into {@link TYPES}. */
+export const PHASES: [number, number][] = [
   [0, 1],
   [1, 2],
   [3, 4],
@@ -45,8 +47,8 @@ const PHASES: [number, number][] = [
   [7, 8],
   [8, 9],
 ];
-const T0 = 1_767_225_600_000_000; // 2026-01-01T00:00:00Z in µs
-const MIN = 60_000_000;
+export const T0 = 1_767_225_600_000_000; // 2026-01-01T00:00:00Z in µs
+export const MIN = 60_000_000;
 
 function log(s: string): void {
   process.stderr.write(`  analysis: ${s}\n`);

@@ -33,6 +33,7 @@ import { openstackScenario } from '../src/generate/openstack/openstack-scenario.
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { parsePostgresUrl } from '../src/store/postgres/postgres-url.js';
+import { MIN, PHASES, T0, TYPES } from './analysis.js';
 import type { BenchFigure, BenchSuite } from './lib.js';
 import { BATCH, BATCHES, commitAll, engineBatches, latencyNotes, percentile } from './store.js';
 
@@ -221,34 +222,11 @@ async function sharedWorkers(dir: string, schemas: readonly [string, string]): P
 }
 
 const PG_RUNS = Number(process.env['WAYMARK_BENCH_PG_RUNS'] ?? 100_000);
-const TESTRUN_TYPES = [
-  'request',
-  'queue_start',
-  'queue_end',
-  'flash_start',
-  'flash_end',
-  'boot_start',
-  'boot_end',
-  'test_start',
-  'test_end',
-  'publish',
-];
-const TESTRUN_PHASES: [number, number][] = [
-  [0, 1],
-  [1, 2],
-  [3, 4],
-  [5, 6],
-  [7, 8],
-  [8, 9],
-];
-
 /** bench/analysis.ts's synthetic test runs, generated in the server. */
 async function buildRuns(schema: string, runs: number): Promise<void> {
-  const MIN = 60_000_000;
-  const T0 = 1_767_225_600_000_000;
   const u = (salt: number, lo: number, hi: number): string =>
     `(${lo * MIN} + abs(hashint8(r * 16 + ${salt})::int8) % ${(hi - lo) * MIN + 1})`;
-  const types = `ARRAY[${TESTRUN_TYPES.map((t) => `'testrun.${t}'`).join(', ')}]`;
+  const types = `ARRAY[${TYPES.map((t) => `'testrun.${t}'`).join(', ')}]`;
   await admin(`INSERT INTO "${schema}".events (message_id, event_type, ts, received, traits)
     WITH runs AS (
       SELECT r, ${T0}::int8 + r * 6000000 AS t0, ${u(1, 1, 2)} AS d1, ${u(2, 1, 5)} AS d2, ${u(3, 10, 20)} AS d3,
@@ -296,11 +274,11 @@ export async function phaseReport(schema: string): Promise<BenchFigure> {
       }
       best = Math.min(best, performance.now() - t);
     }
-    const fil = (t: number): string => `FILTER (WHERE event_type = 'testrun.${TESTRUN_TYPES[t] as string}')`;
+    const fil = (t: number): string => `FILTER (WHERE event_type = 'testrun.${TYPES[t] as string}')`;
     const naiveSql = `WITH r AS (SELECT traits ->> 'testrun_id' AS id,
-        ${TESTRUN_PHASES.map(([s, e], i) => `(max(ts) ${fil(e)} - min(ts) ${fil(s)}) / 1e6 AS p${i}`).join(', ')}
+        ${PHASES.map(([s, e], i) => `(max(ts) ${fil(e)} - min(ts) ${fil(s)}) / 1e6 AS p${i}`).join(', ')}
         FROM "${schema}".events GROUP BY 1)
-      SELECT ${TESTRUN_PHASES.map((_, i) => `count(p${i}), min(p${i}), max(p${i}), avg(p${i}), stddev_pop(p${i}), percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP (ORDER BY p${i})`).join(', ')} FROM r`;
+      SELECT ${PHASES.map((_, i) => `count(p${i}), min(p${i}), max(p${i}), avg(p${i}), stddev_pop(p${i}), percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP (ORDER BY p${i})`).join(', ')} FROM r`;
     let naive = Infinity;
     for (let i = 0; i < 2; i++) {
       const t = performance.now();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { EventGenerator, openstackScenario, type TruthRecord } from '../../src/generate/index.js';
 import { Instant, US_PER_HOUR, US_PER_SECOND } from '../../src/model/instant.js';
 import { openStore } from '../../src/store/open-store.js';
+import { assertCommittedOnce } from '../helpers/outcomes.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startServe } from '../integration/serve-process.js';
 
@@ -99,18 +100,8 @@ test('kill -9 at random points while ingesting a day: no acknowledged event lost
       const ids = new Set(lines.map((l) => (JSON.parse(l) as { message_id: string }).message_id));
       const stored = await s.existingMessageIds([...ids]);
       assert.equal(stored.size, ids.size, 'every acknowledged event is stored');
-      const outcomes = await s.pipelineOutcomes({ limit: 1_000_000 });
       // Besides them, only the events pipelines emitted (the usage audit's verdicts), once each.
-      const emitted = outcomes.filter((o) => o.status === 'committed').reduce((n, o) => n + o.emitted, 0);
-      assert.equal(await s.countEvents({}), ids.size + emitted, 'each event stored once');
-      const committed = new Map<string, number>();
-      for (const o of outcomes) {
-        if (o.status !== 'committed') continue;
-        const k = `${o.streamId}:${o.kind}`;
-        committed.set(k, (committed.get(k) ?? 0) + 1);
-      }
-      const twice = [...committed].filter(([, n]) => n > 1);
-      assert.deepEqual(twice, [], 'no stream committed its pipeline twice');
+      await assertCommittedOnce(s, ids.size);
       assert.equal(await s.countStreams({ states: ['active', 'ready', 'firing', 'expiring'] }), 0);
     } finally {
       await s.close();

@@ -10,6 +10,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { SharedStore } from '../../src/store/store.js';
 import { brokerOrSkip, eventually, Scratch, scratchName, withParams } from '../amqp/broker.js';
 import { adminQuery, dropSchema, pgUrl, postgresUnavailable, randomSchema } from '../helpers/postgres.js';
+import { assertCommittedOnce } from '../helpers/outcomes.js';
 import { runCli } from '../helpers/run-cli.js';
 import { REQUIRE_SERVICES } from '../helpers/services.js';
 import { settled, startServe, tempDir, type ServeProcess } from '../integration/serve-process.js';
@@ -124,10 +125,22 @@ test('3 workers on one queue and one PostgreSQL store, kill -9 of workers and te
       120_000,
     );
     if (step.fault === 'kill') {
-      const i = victim++ % workers.length;
+      // The first kill is of the correlator (the lease holder's id is host:pid:random); then in turn.
+      const holder = kills === 0 ? await observer.leaseHolder() : undefined;
+      const pid = holder === undefined ? undefined : Number(holder.holder.split(':')[1]);
+      const held = workers.findIndex((w) => w?.child.pid === pid);
+      if (kills === 0)
+        assert.ok(holder !== undefined && held >= 0, `a worker holds the lease: ${holder?.holder}`);
+      const i = kills === 0 ? held : victim++ % workers.length;
       await killed((workers[i] as ServeProcess).child);
       kills++;
       workers[i] = await start();
+      if (holder !== undefined) {
+        await eventually('another worker takes the lease over', async () => {
+          const now = await observer.leaseHolder();
+          return now !== undefined && now.epoch > holder.epoch && now.holder !== holder.holder;
+        });
+      }
     } else {
       const rows = await adminQuery(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
@@ -150,10 +163,10 @@ test('3 workers on one queue and one PostgreSQL store, kill -9 of workers and te
     workers[i] = undefined;
   }
 
-  // The lease changed hands: taken at the start, again after the correlator was killed, and after
-  // its sessions were terminated (each taking is a new epoch).
+  // The lease was taken at the start and again after the correlator was killed (checked above);
+  // terminated sessions move it only when they cut a commit of the correlator.
   const [lease] = await adminQuery(`SELECT epoch FROM "${schema}".worker_leases WHERE name = 'correlator'`);
-  assert.ok(Number(lease?.[0]) >= 3, `lease epoch ${String(lease?.[0])}`);
+  assert.ok(Number(lease?.[0]) >= 2, `lease epoch ${String(lease?.[0])}`);
 
   const finish = await runCli(
     ['ingest', '--finish', '--quiet', '--config', config, '--store', store, '-'],
@@ -168,20 +181,7 @@ test('3 workers on one queue and one PostgreSQL store, kill -9 of workers and te
   const m = /precision 100\.00%, recall 100\.00%\n\s+correct (\d+)/.exec(verify.stdout);
   assert.ok(m !== null && Number(m[1]) > 1000, verify.stdout);
 
-  const outcomes = await observer.pipelineOutcomes({ limit: 1_000_000 });
-  const committed = new Map<string, number>();
-  for (const o of outcomes) {
-    if (o.status !== 'committed') continue;
-    const k = `${o.streamId}:${o.kind}`;
-    committed.set(k, (committed.get(k) ?? 0) + 1);
-  }
-  assert.deepEqual(
-    [...committed].filter(([, n]) => n > 1),
-    [],
-    'no stream committed its pipeline twice',
-  );
-  const emitted = outcomes.filter((o) => o.status === 'committed').reduce((n, o) => n + o.emitted, 0);
-  assert.equal(await observer.countEvents({}), ids.length + emitted, 'each event stored once');
+  assert.ok((await assertCommittedOnce(observer, ids.length)) > 100);
   assert.equal(await observer.countStreams({ states: ['active', 'ready', 'firing', 'expiring'] }), 0);
 });
 
