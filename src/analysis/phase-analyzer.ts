@@ -175,13 +175,14 @@ export class PhaseAnalyzer {
     query: PhaseReportQuery,
     signal?: AbortSignal,
   ): Promise<RunTable> {
-    const table = new RunTable(set, query.time);
+    const traits = [...new Set([...query.groupBy, ...query.traits.map((f) => f.trait)])];
+    const table = new RunTable(set, query.time, traits);
     // A store may still name the runs (the memory store does): those chunks merge by id.
     const unnamed: RunChunk[] = [];
     for await (const chunk of this.options.source.scanPhaseRuns(set, {
       ids: false,
       time: query.time,
-      traits: [...new Set([...query.groupBy, ...query.traits.map((f) => f.trait)])],
+      traits,
       ...(signal === undefined ? {} : { signal }),
     })) {
       if (chunk.ids.length > 0) table.mergeChunk(chunk);

@@ -17,6 +17,22 @@ export interface TraitColumn {
 const INITIAL_CAPACITY = 1024;
 
 /**
+ * When column `col` of the chunks is one array cut in consecutive pieces
+ * (from offset 0, in chunk order), that array's first `total` values; else undefined.
+ */
+function wholeArray(chunks: readonly RunChunk[], col: number, total: number): Float64Array | undefined {
+  const first = chunks[0]?.columns[col];
+  if (first === undefined || first.byteOffset !== 0 || first.buffer.byteLength < total * 8) return undefined;
+  let end = 0;
+  for (const c of chunks) {
+    const a = c.columns[col];
+    if (a === undefined || a.buffer !== first.buffer || a.byteOffset !== end) return undefined;
+    end += a.byteLength;
+  }
+  return end === total * 8 ? new Float64Array(first.buffer, 0, total) : undefined;
+}
+
+/**
  * The runs of one phase set in columns (typed arrays): per run and used edge
  * column the earliest/latest time, per run trait a dictionary code. Merging is
  * min/max, so it is idempotent and order-independent: the same events give the
@@ -38,10 +54,14 @@ export class RunTable {
   /** Bumped on every change, so cached results can tell they are stale. */
   version = 0;
 
-  /** With `basis`, only that time basis's columns are kept (a table for reports on it alone). */
+  /**
+   * With `basis`, only that time basis's columns are kept, and with `traits`
+   * only those run traits (a table for one report).
+   */
   constructor(
     readonly set: PhaseSet,
     basis?: TimeBasis,
+    traits?: readonly string[],
   ) {
     this.columns = new Array<Float64Array | undefined>(4 * set.matchers.length).fill(undefined);
     const used = new Set<number>();
@@ -51,6 +71,7 @@ export class RunTable {
     }
     for (const c of used) this.columns[c] = new Float64Array(0);
     for (const t of set.traits) {
+      if (traits !== undefined && !traits.includes(t)) continue;
       this.traits.set(t, {
         codes: new Int32Array(0),
         values: [],
@@ -72,14 +93,21 @@ export class RunTable {
     return [...this.matchersOf.keys()];
   }
 
-  private grow(min: number): void {
+  /**
+   * Room for `min` rows: doubling, or exactly `min` when `exact` (the caller
+   * then writes every time column of rows `n` to `min`, so they are not
+   * filled with NaN first: on 1,000,000 runs that fill was a third of a
+   * one-off report, nearly all of it first touches of new memory).
+   */
+  private grow(min: number, exact = false): void {
     let cap = Math.max(this.capacity, INITIAL_CAPACITY);
-    while (cap < min) cap *= 2;
+    if (exact) cap = Math.max(this.capacity, min);
+    else while (cap < min) cap *= 2;
     if (cap === this.capacity) return;
     const nan = (old: Float64Array): Float64Array => {
       const a = new Float64Array(cap);
       a.set(old.subarray(0, this.n));
-      return a.fill(Number.NaN, this.n);
+      return exact ? a : a.fill(Number.NaN, this.n);
     };
     this.columns = this.columns.map((c) => (c === undefined ? undefined : nan(c)));
     for (const t of this.traits.values()) {
@@ -180,15 +208,32 @@ export class RunTable {
     const m = this.set.matchers.length;
     let base = this.n;
     const total = chunks.reduce((sum, c) => sum + c.firstTimes.length, 0);
-    if (base + total > this.capacity) this.grow(base + total);
+    if (base + total > this.capacity) this.grow(base + total, true);
+    // A column whose chunks are consecutive views of one array (a store may
+    // hand them out so) is taken as it is: no copy, no new memory to touch.
+    const adopted = new Set<number>();
+    if (base === 0 && total > 0) {
+      for (let col = 0; col < 4 * m; col++) {
+        const whole = this.columns[col] === undefined ? undefined : wholeArray(chunks, col, total);
+        if (whole === undefined) continue;
+        this.columns[col] = whole;
+        adopted.add(col);
+      }
+    }
+    // The trait sources matter only to tables that keep traits.
+    const sources = this.traits.size > 0;
     for (const chunk of chunks) {
       const n = chunk.firstTimes.length;
       for (let col = 0; col < 4 * m; col++) {
+        if (adopted.has(col)) continue;
         const dst = this.columns[col];
         const src = chunk.columns[col];
-        if (dst !== undefined && src !== undefined) dst.set(src.subarray(0, n), base);
+        if (dst === undefined) continue;
+        // Every row from `base` on is written (grow left them unfilled): a column the chunk lacks is NaN.
+        if (src === undefined) dst.fill(Number.NaN, base, base + n);
+        else dst.set(src.subarray(0, n), base);
       }
-      this.firstTimes.set(chunk.firstTimes.subarray(0, n), base);
+      if (sources) this.firstTimes.set(chunk.firstTimes.subarray(0, n), base);
       for (const [name, t] of this.traits) {
         const values = chunk.traits[name];
         // A trait the scan left out stays unknown (code -1) in every new row.
@@ -196,10 +241,10 @@ export class RunTable {
       }
       base += n;
     }
-    for (let i = 0; i < total; i++) {
-      this.ids.push('');
-      this.firstIds.push('');
-    }
+    // Unnamed rows ('' as id and trait source id), sized once rather than pushed a million times.
+    this.ids.length = this.firstIds.length = base + total;
+    this.ids.fill('', base);
+    this.firstIds.fill('', base);
     this.n = base;
     this.version++;
   }

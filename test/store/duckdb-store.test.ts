@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DuckDBStore } from '../../src/store/duckdb/duckdb-store.js';
 import { CORRELATION_TRAITS, SCHEMA_VERSION } from '../../src/store/duckdb/migrations.js';
-import { at, batch, ev, ids, stream, tempDir } from './fixtures.js';
+import { at, batch, ev, ids, rawSql, stream, tempDir } from './fixtures.js';
 import { storeSuite } from './store-suite.js';
 
 storeSuite('duckdb', async () => {
@@ -27,18 +27,6 @@ const MODULE = new URL('../../src/store/duckdb/duckdb-store.js', import.meta.url
 const INSTANT = new URL('../../src/model/instant.js', import.meta.url).href;
 
 /** Raw SQL on a closed store's file, to look at (or tamper with) what the store wrote. */
-async function rawSql(path: string, sql: string): Promise<unknown[][]> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const db = await DuckDBInstance.create(path);
-  const conn = await db.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowsJS();
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
-
 /** Run an ES module script in another node process; resolves with its stdout once it prints `until` (or exits). */
 function runNode(script: string, until?: string): Promise<{ stdout: string; kill(): Promise<void> }> {
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
@@ -187,7 +175,8 @@ describe('duckdb: the file', () => {
     // A store from before migration 2: the columns are added and filled from the JSON.
     await rawSql(
       path,
-      `ALTER TABLE events DROP COLUMN testrun_id; ALTER TABLE events DROP COLUMN request_id;
+      `ALTER TABLE events DROP COLUMN seq; DROP TABLE run_marks; DROP TABLE run_marks_state;
+       ALTER TABLE events DROP COLUMN testrun_id; ALTER TABLE events DROP COLUMN request_id;
        ALTER TABLE events DROP COLUMN instance_id; DELETE FROM schema_migrations WHERE version >= 2`,
     );
     const old = DuckDBStore.create({ path });

@@ -88,3 +88,16 @@ export function tempDir(prefix = 'waymark-store-'): { dir: string; remove(): voi
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Run SQL on a DuckDB file no store has open; rows as JS values. */
+export async function rawSql(path: string, sql: string): Promise<unknown[][]> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(path);
+  const conn = await db.connect();
+  try {
+    return (await conn.runAndReadAll(sql)).getRowsJS();
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}

@@ -39,9 +39,11 @@ function placeholders(values: readonly string[], params: SqlParam[]): string {
  * buffer when the client exposes it (10x faster than value by value), else
  * value by value. NULLs must have been turned into NaN in SQL.
  */
-function doubles(chunk: DuckDBChunkSlice, column: number): Float64Array {
+export function doubles(chunk: DuckDBChunkSlice, column: number, copy = true): Float64Array {
   const items = (chunk.getColumnVector?.(column) as { items?: unknown } | undefined)?.items;
-  if (items instanceof Float64Array) return items.slice(0, chunk.rowCount);
+  // Without `copy`, a view of the vector: valid until the next chunk is fetched.
+  if (items instanceof Float64Array)
+    return copy ? items.slice(0, chunk.rowCount) : items.subarray(0, chunk.rowCount);
   const values = chunk.getColumnValues(column);
   return Float64Array.from(values, (v) => (v === null || v === undefined ? Number.NaN : num(v)));
 }

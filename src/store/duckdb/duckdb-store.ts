@@ -34,6 +34,14 @@ import { migrate } from './migrations.js';
 import { ReadPool, type Query } from './read-pool.js';
 import * as records from './record-queries.js';
 import * as streams from './stream-queries.js';
+import {
+  foldStep,
+  marksAnswer,
+  marksLag,
+  remarkAfterTrim,
+  scanRunMarks,
+  type RunMarksStatus,
+} from './run-marks.js';
 import { loadWriterState, writeBatch, type WriterState } from './write-batch.js';
 
 export interface DuckDBStoreOptions {
@@ -48,7 +56,19 @@ export interface DuckDBStoreOptions {
   readonly duplicateFilterCapacity?: number;
   /** DuckDB settings at open, e.g. `{ threads: '2', memory_limit: '1GB' }`; `checkpoint_threshold` defaults to 256MB. */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Keep run marks (run-marks.ts) and answer the phase scans they can from
+   * them (default true). Off, every phase scan reads the raw events.
+   */
+  readonly runMarks?: boolean;
+  /** Unfolded events after which a commit starts a fold in the background (default 100,000). */
+  readonly foldAfter?: number;
+  /** A phase scan folds up to this many unfolded events first; with more it reads the raw events (default 250,000). */
+  readonly foldBeforeScan?: number;
 }
+
+const FOLD_AFTER = 100_000;
+const FOLD_BEFORE_SCAN = 250_000;
 
 /**
  * DuckDB checkpoints (folds the WAL into the file) inside the commit that
@@ -89,7 +109,19 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
   private instance: DuckDBInstanceSlice | undefined;
   private writer: DuckDBConnectionSlice | undefined;
   private pool: ReadPool | undefined;
-  private state: WriterState = { maxStreamId: 0, nextDeadLetterId: 1, nextOutcomeSeq: 1, nextSampleSeq: 1 };
+  private state: WriterState = {
+    maxStreamId: 0,
+    nextDeadLetterId: 1,
+    nextOutcomeSeq: 1,
+    nextSampleSeq: 1,
+    nextEventSeq: 1,
+  };
+  /** The run marks' own connection (folds run beside the writer), and the fold in progress. */
+  private marksConn: DuckDBConnectionSlice | undefined;
+  private marksTail: Promise<unknown> = Promise.resolve();
+  private folding: Promise<void> | undefined;
+  /** Stored events not folded into the run marks yet (as of the last count, plus commits since). */
+  private unfolded = 0;
   private opening: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private tail: Promise<unknown> = Promise.resolve();
@@ -127,12 +159,15 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.opening?.catch(() => undefined);
+      await this.folding; // stops after the step in progress
+      await this.marksTail;
       await this.tail;
       await this.pool?.close();
       this.writer?.closeSync();
+      this.marksConn?.closeSync();
       this.instance?.closeSync();
       if (this.fileKey !== undefined) OPEN_FILES.delete(this.fileKey);
-      this.pool = this.writer = this.instance = undefined;
+      this.pool = this.writer = this.marksConn = this.instance = undefined;
     })();
     return this.closing;
   }
@@ -149,6 +184,8 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
       ({ state, inserted }) => {
         this.state = state;
         for (const e of inserted) this.filter?.add(e.hash);
+        this.unfolded += inserted.length;
+        if (this.unfolded >= (this.options.foldAfter ?? FOLD_AFTER)) this.foldInBackground();
       },
     ).then(() => undefined);
   }
@@ -224,12 +261,67 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
   async *scanPhaseRuns(set: PhaseSet, options: ScanOptions = {}): AsyncIterable<RunChunk> {
     const pool = this.pool;
     if (pool === undefined || this.closing !== undefined) throw this.closedError();
+    const limit = this.options.foldBeforeScan ?? FOLD_BEFORE_SCAN;
+    const marks = this.marksConn !== undefined && marksAnswer(set, options) && this.unfolded <= limit;
+    if (marks) await this.foldRunMarks();
     const { conn, release } = await pool.lease();
     try {
-      yield* analysis.scanPhaseRuns(conn, set, options);
+      yield* marks && this.unfolded <= limit
+        ? scanRunMarks(conn, set, options)
+        : analysis.scanPhaseRuns(conn, set, options);
     } finally {
       release();
     }
+  }
+
+  /**
+   * Fold every stored event into the run marks (run-marks.ts), a step at a
+   * time; resolves when they are current (or the store closes). Commits do
+   * this in the background every `foldAfter` events; call it to build
+   * the marks of a store written otherwise (e.g. by SQL). `progress` gets the
+   * events folded so far and the total to fold.
+   */
+  async foldRunMarks(progress?: (folded: number, total: number) => void): Promise<void> {
+    const conn = this.marksConn;
+    if (conn === undefined || this.closing !== undefined) throw this.closedError();
+    await this.folding;
+    const total = this.unfolded;
+    let folded = 0;
+    for (;;) {
+      if (this.closing !== undefined) return;
+      const n = await this.withMarks(() => foldStep(conn));
+      if (n === 0) break;
+      folded += n;
+      progress?.(Math.min(folded, total), total);
+    }
+    this.unfolded = (await this.withMarks(() => marksLag(conn))).unfolded;
+  }
+
+  /** How far the run marks are (runs: rows of run_marks, one per run and correlation trait). */
+  runMarksStatus(): Promise<RunMarksStatus> {
+    return this.read((q) => q('SELECT 1')).then(() => {
+      const conn = this.marksConn;
+      if (conn === undefined) return { foldedSeq: 0, unfolded: this.unfolded, runs: 0 };
+      return this.withMarks(() => marksLag(conn, true));
+    });
+  }
+
+  private foldInBackground(): void {
+    if (this.folding !== undefined || this.marksConn === undefined) return;
+    this.folding = this.foldRunMarks()
+      // A failed fold leaves the marks behind: scans read the raw events once
+      // `foldBeforeScan` events are unfolded, and the next commit tries again.
+      .catch(() => undefined)
+      .finally(() => {
+        this.folding = undefined;
+      });
+  }
+
+  /** Run marks work one piece at a time (folds, and a trim's re-marking). */
+  private withMarks<T>(work: () => Promise<T>): Promise<T> {
+    const p = this.marksTail.then(work);
+    this.marksTail = p.catch(() => undefined);
+    return p;
   }
 
   eventReport(query: EventReportQuery): Promise<EventReportRow[]> {
@@ -243,7 +335,13 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
   }
 
   trimEvents(before: Instant): Promise<number> {
-    return this.write('trimEvents', (conn) => housekeeping.trimEvents(conn, before));
+    return this.withMarks(() =>
+      this.write('trimEvents', async (conn) => {
+        const n = await housekeeping.trimEvents(conn, before);
+        if (n > 0 && this.marksConn !== undefined) await remarkAfterTrim(conn, BigInt(before.us));
+        return n;
+      }),
+    );
   }
 
   // --- internals ---
@@ -265,18 +363,25 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
     }
     if (key !== undefined) OPEN_FILES.add(key);
     let writer: DuckDBConnectionSlice | undefined;
+    let marksConn: DuckDBConnectionSlice | undefined;
     try {
       writer = await instance.connect();
       await migrate(writer, path);
       this.state = await loadWriterState(writer);
+      if (this.options.runMarks ?? true) {
+        marksConn = await instance.connect();
+        this.unfolded = (await marksLag(marksConn)).unfolded;
+      }
     } catch (e) {
       writer?.closeSync();
+      marksConn?.closeSync();
       instance.closeSync();
       if (key !== undefined) OPEN_FILES.delete(key);
       throw e;
     }
     this.instance = instance;
     this.writer = writer;
+    this.marksConn = marksConn;
     this.fileKey = key;
     this.pool = new ReadPool(instance, this.options.readConnections ?? 4);
   }

@@ -115,6 +115,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `UPDATE events SET ${CORRELATION_TRAITS.map((t) => `${t} = json_extract_string(traits, '$.${t}')`).join(', ')}`,
     ],
   },
+  {
+    version: 3,
+    name: 'run marks: per run (correlation trait value) and event type, the first and last times (run-marks.ts)',
+    statements: [
+      // The commit order of events (1, 2, …), so the marks can say how far they are folded in.
+      `ALTER TABLE events ADD COLUMN seq BIGINT`,
+      `UPDATE events SET seq = rowid + 1`,
+      `CREATE TABLE run_marks (
+        trait VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL,
+        types VARCHAR[] NOT NULL,
+        min_ts BIGINT[] NOT NULL,
+        max_ts BIGINT[] NOT NULL,
+        min_received BIGINT[] NOT NULL,
+        max_received BIGINT[] NOT NULL)`,
+      // The largest events.seq folded into run_marks (0: none yet; they are built in the background).
+      `CREATE TABLE run_marks_state (seq BIGINT NOT NULL)`,
+      `INSERT INTO run_marks_state VALUES (0)`,
+    ],
+  },
 ];
 
 /** The newest schema version this waymark knows. */

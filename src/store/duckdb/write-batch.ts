@@ -22,6 +22,8 @@ export interface WriterState {
   nextDeadLetterId: number;
   nextOutcomeSeq: number;
   nextSampleSeq: number;
+  /** `events.seq` of the next event stored (commit order; run-marks.ts folds events in by it). */
+  nextEventSeq: number;
 }
 
 /** Load the {@link WriterState} of a store. */
@@ -31,14 +33,16 @@ export async function loadWriterState(conn: DuckDBConnectionSlice): Promise<Writ
       greatest((SELECT value FROM store_meta WHERE name = 'max_stream_id'), (SELECT coalesce(max(id), 0) FROM streams)),
       (SELECT coalesce(max(id), 0) FROM dead_letters),
       (SELECT coalesce(max(seq), 0) FROM pipeline_outcomes),
-      (SELECT coalesce(max(seq), 0) FROM meter_samples)`)
+      (SELECT coalesce(max(seq), 0) FROM meter_samples),
+      (SELECT coalesce(max(seq), 0) FROM events)`)
   ).getRows();
-  const r = rows[0] ?? [0, 0, 0, 0];
+  const r = rows[0] ?? [0, 0, 0, 0, 0];
   return {
     maxStreamId: num(r[0]),
     nextDeadLetterId: num(r[1]) + 1,
     nextOutcomeSeq: num(r[2]) + 1,
     nextSampleSeq: num(r[3]) + 1,
+    nextEventSeq: num(r[4]) + 1,
   };
 }
 
@@ -172,6 +176,7 @@ export async function writeBatch(
       else
         a.appendVarchar(typeof v === 'string' ? v : typeof v === 'number' ? JSON.stringify(v) : v.toJSON());
     }
+    a.appendBigInt(BigInt(next.nextEventSeq++));
   });
 
   const seen = new Set<string>();
