@@ -229,9 +229,11 @@ export class AnalysisUnsupportedError extends WaymarkError {
 
 /**
  * The analyzer of a store: over the store's {@link PhaseAnalysisSource} when
- * it has one; run tables are cached unless other processes write to the store.
+ * it has one; run tables are cached unless other processes write to the store
+ * or `cache` is false (a process that answers one report: a kept table would
+ * scan more than that report reads).
  */
-export function analyzerFor(store: Store, sets: readonly PhaseSet[]): PhaseAnalyzer {
+export function analyzerFor(store: Store, sets: readonly PhaseSet[], cache = true): PhaseAnalyzer {
   const unsupportedError = (): AnalysisUnsupportedError =>
     new AnalysisUnsupportedError(
       `the ${store.name} store does not offer time-and-motion analysis yet; use the embedded (duckdb:) or memory: store`,
@@ -244,5 +246,5 @@ export function analyzerFor(store: Store, sets: readonly PhaseSet[]): PhaseAnaly
         }),
         eventReport: () => Promise.reject(unsupportedError()),
       };
-  return new PhaseAnalyzer({ sets, source, cache: !store.capabilities.supportsConcurrentWorkers });
+  return new PhaseAnalyzer({ sets, source, cache: cache && !store.capabilities.supportsConcurrentWorkers });
 }

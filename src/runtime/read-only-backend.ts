@@ -26,7 +26,8 @@ export class ReadOnlyBackend implements ServerBackend {
     private readonly triggers: readonly TriggerDefinition[],
     phaseSets: readonly PhaseSet[],
   ) {
-    this.analyzer = analyzerFor(store, phaseSets);
+    // One command, then the process ends: no kept tables (a one-off report scans only what it reads).
+    this.analyzer = analyzerFor(store, phaseSets, false);
   }
 
   /** `phaseSets`: the sets reports may name (the config's phases files). */

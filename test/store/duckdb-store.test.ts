@@ -175,7 +175,7 @@ describe('duckdb: the file', () => {
     // A store from before migration 2: the columns are added and filled from the JSON.
     await rawSql(
       path,
-      `ALTER TABLE events DROP COLUMN seq; DROP TABLE run_marks; DROP TABLE run_marks_state;
+      `ALTER TABLE events DROP COLUMN seq; DROP TABLE run_marks; DROP TABLE run_marks_state; DROP TABLE run_mark_types;
        ALTER TABLE events DROP COLUMN testrun_id; ALTER TABLE events DROP COLUMN request_id;
        ALTER TABLE events DROP COLUMN instance_id; DELETE FROM schema_migrations WHERE version >= 2`,
     );

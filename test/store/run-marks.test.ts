@@ -144,21 +144,21 @@ describe('duckdb: run marks', () => {
     await store.close();
     const runs = (trait: string): number =>
       new Set(events.flatMap((e) => (e.traits[trait] === undefined ? [] : [e.traits[trait]]))).size;
+    // Only testrun_id is marked so far (no report grouped by instance_id asked).
     assert.deepEqual(
       await rawSql(path, 'SELECT trait, count(*)::INTEGER FROM run_marks GROUP BY trait ORDER BY trait'),
-      [
-        ['instance_id', runs('instance_id')],
-        ['testrun_id', runs('testrun_id')],
-      ],
+      [['testrun_id', runs('testrun_id')]],
     );
-    assert.deepEqual(await rawSql(path, 'SELECT seq::INTEGER FROM run_marks_state'), [
-      [1500 - dupes(events)],
+    assert.deepEqual(await rawSql(path, 'SELECT trait, seq::INTEGER FROM run_marks_state'), [
+      ['testrun_id', 1500 - dupes(events)],
     ]);
     // Move one run's a.end an hour later in the marks alone: the report must change.
-    const rows = await rawSql(
-      path,
-      `SELECT run_id, types, min_ts, max_ts FROM run_marks WHERE trait = 'testrun_id'`,
+    const codes = new Map(
+      (await rawSql(path, 'SELECT code, event_type FROM run_mark_types')) as [number, string][],
     );
+    const rows = (
+      await rawSql(path, `SELECT run_id, types, min_ts, max_ts FROM run_marks WHERE trait = 'testrun_id'`)
+    ).map(([id, types, ...rest]) => [id, (types as number[]).map((c) => codes.get(c)), ...rest]);
     const hit = rows.find((r) => {
       const [, types, mins] = r as [string, string[], bigint[]];
       const s = types.indexOf('a.start');
@@ -201,7 +201,9 @@ describe('duckdb: run marks', () => {
       assert.equal(await marksRows(store), 0, 'nothing folded: the reports read the raw events');
       const seen: [number, number][] = [];
       await store.foldRunMarks((done, total) => seen.push([done, total]));
-      assert.deepEqual(seen.at(-1), [800 - dupes(randomEvents(5, 800)), 800 - dupes(randomEvents(5, 800))]);
+      // Both traits: testrun_id from the start, instance_id since the reports on the inst set.
+      const both = 2 * (800 - dupes(randomEvents(5, 800)));
+      assert.deepEqual(seen.at(-1), [both, both]);
       assert.ok((await marksRows(store)) > 0);
       assert.deepEqual(await reports(store), await reports(memory));
     } finally {
@@ -228,6 +230,44 @@ describe('duckdb: run marks', () => {
     }
   });
 
+  test('a trait is marked once a report could use it: until then commits fold nothing for it; then they build its marks', async (t) => {
+    const tmp = tempDir('waymark-marks-');
+    t.after(() => tmp.remove());
+    const store = await openDuckDB(join(tmp.dir, 'm.duckdb'), { foldAfter: 100 });
+    const memory = new MemoryStore();
+    await memory.open();
+    // instance_id only, no testrun_id: nothing any marked trait folds.
+    const only = (seed: number, from: number): WaymarkEvent[] =>
+      randomEvents(seed, 300, from).map((e) => {
+        const { testrun_id: _, ...traits } = e.traits;
+        return { ...e, traits: { ...traits, instance_id: `i-${e.timestamp.us % 7}` } };
+      });
+    const batches = [only(21, 0), only(22, 1000), only(23, 2000)];
+    const instances = new Set(batches.flat().map((e) => e.traits['instance_id'])).size;
+    try {
+      await commitAll([store, memory], batches.slice(0, 2));
+      const status = async (): Promise<unknown> =>
+        (await store.runMarksStatus()).map((m) => [m.trait, m.runs]);
+      assert.deepEqual(await status(), [['testrun_id', 0]]);
+      const q = QUERIES[0] as PhaseReportQuery;
+      const want = await report(memory, 'inst', q);
+      assert.deepEqual(await report(store, 'inst', q), want); // raw events; instance_id marked from now on
+      assert.deepEqual(await status(), [
+        ['instance_id', 0],
+        ['testrun_id', 0],
+      ]);
+      await commitAll([store, memory], batches.slice(2)); // folds in the background, from the first event
+      assert.deepEqual(await report(store, 'inst', q), await report(memory, 'inst', q));
+      const after = (await store.runMarksStatus()).find((m) => m.trait === 'instance_id');
+      assert.ok(
+        after !== undefined && after.runs === instances && after.unfolded === 0,
+        JSON.stringify(after),
+      );
+    } finally {
+      await Promise.all([store.close(), memory.close()]);
+    }
+  });
+
   test('a store from before the marks (schema 2) gets its events numbered and folded', async (t) => {
     const tmp = tempDir('waymark-marks-');
     t.after(() => tmp.remove());
@@ -238,7 +278,7 @@ describe('duckdb: run marks', () => {
     await first.close();
     await rawSql(
       path,
-      `ALTER TABLE events DROP COLUMN seq; DROP TABLE run_marks; DROP TABLE run_marks_state;
+      `ALTER TABLE events DROP COLUMN seq; DROP TABLE run_marks; DROP TABLE run_marks_state; DROP TABLE run_mark_types;
        DELETE FROM schema_migrations WHERE version >= 3`,
     );
     const memory = new MemoryStore();
@@ -277,7 +317,7 @@ function dupes(events: readonly WaymarkEvent[]): number {
   return events.length - new Set(events.map((e) => e.message_id)).size;
 }
 
-/** Runs in the store's marks. */
+/** Runs in the store's marks, all traits. */
 async function marksRows(store: DuckDBStore): Promise<number> {
-  return (await store.runMarksStatus()).runs;
+  return (await store.runMarksStatus()).reduce((n, t) => n + t.runs, 0);
 }

@@ -38,9 +38,10 @@ import {
   foldStep,
   marksAnswer,
   marksLag,
+  markTrait,
   remarkAfterTrim,
   scanRunMarks,
-  type RunMarksStatus,
+  type TraitMarks,
 } from './run-marks.js';
 import { loadWriterState, writeBatch, type WriterState } from './write-batch.js';
 
@@ -262,48 +263,66 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
     const pool = this.pool;
     if (pool === undefined || this.closing !== undefined) throw this.closedError();
     const limit = this.options.foldBeforeScan ?? FOLD_BEFORE_SCAN;
-    const marks = this.marksConn !== undefined && marksAnswer(set, options) && this.unfolded <= limit;
-    if (marks) await this.foldRunMarks();
+    let marks = false;
+    const marksConn = this.marksConn;
+    if (marksConn !== undefined && marksAnswer(set, options)) {
+      const lag = (await this.withMarks(() => marksLag(marksConn))).find((t) => t.trait === set.groupBy);
+      if (lag === undefined) {
+        // Marked from now on: this report reads the raw events, the next writer folds the marks.
+        await this.withMarks(() => markTrait(marksConn, set.groupBy));
+        await this.recountUnfolded();
+      } else if (lag.unfolded <= limit) {
+        await this.foldRunMarks(undefined, set.groupBy);
+        marks = true;
+      }
+    }
     const { conn, release } = await pool.lease();
     try {
-      yield* marks && this.unfolded <= limit
-        ? scanRunMarks(conn, set, options)
-        : analysis.scanPhaseRuns(conn, set, options);
+      yield* marks ? scanRunMarks(conn, set, options) : analysis.scanPhaseRuns(conn, set, options);
     } finally {
       release();
     }
   }
 
   /**
-   * Fold every stored event into the run marks (run-marks.ts), a step at a
-   * time; resolves when they are current (or the store closes). Commits do
-   * this in the background every `foldAfter` events; call it to build
-   * the marks of a store written otherwise (e.g. by SQL). `progress` gets the
-   * events folded so far and the total to fold.
+   * Fold every stored event into the run marks (run-marks.ts) of every marked
+   * trait, or of `trait` alone, a step at a time; resolves when they are
+   * current (or the store closes). Commits do this in the background every
+   * `foldAfter` events; call it to build the marks of a store written
+   * otherwise (e.g. by SQL). `progress` gets the events folded so far and the
+   * total to fold.
    */
-  async foldRunMarks(progress?: (folded: number, total: number) => void): Promise<void> {
+  async foldRunMarks(progress?: (folded: number, total: number) => void, trait?: string): Promise<void> {
     const conn = this.marksConn;
     if (conn === undefined || this.closing !== undefined) throw this.closedError();
-    await this.folding;
-    const total = this.unfolded;
+    const lags = await this.withMarks(() => marksLag(conn));
+    const total = lags
+      .filter((t) => trait === undefined || t.trait === trait)
+      .reduce((n, t) => n + t.unfolded, 0);
     let folded = 0;
     for (;;) {
       if (this.closing !== undefined) return;
-      const n = await this.withMarks(() => foldStep(conn));
+      const n = await this.withMarks(() => foldStep(conn, trait));
       if (n === 0) break;
       folded += n;
       progress?.(Math.min(folded, total), total);
     }
-    this.unfolded = (await this.withMarks(() => marksLag(conn))).unfolded;
+    await this.recountUnfolded();
   }
 
-  /** How far the run marks are (runs: rows of run_marks, one per run and correlation trait). */
-  runMarksStatus(): Promise<RunMarksStatus> {
-    return this.read((q) => q('SELECT 1')).then(() => {
-      const conn = this.marksConn;
-      if (conn === undefined) return { foldedSeq: 0, unfolded: this.unfolded, runs: 0 };
-      return this.withMarks(() => marksLag(conn, true));
-    });
+  /** The marks of each marked trait: how far they are folded, and how many runs they hold. */
+  runMarksStatus(): Promise<TraitMarks[]> {
+    const conn = this.marksConn;
+    if (conn === undefined || this.closing !== undefined) return Promise.reject(this.closedError());
+    return this.withMarks(() => marksLag(conn, true));
+  }
+
+  /** `unfolded`: the stored events the marked trait furthest behind has not folded. */
+  private async recountUnfolded(): Promise<void> {
+    const conn = this.marksConn;
+    if (conn === undefined) return;
+    const lags = await this.withMarks(() => marksLag(conn));
+    this.unfolded = lags.reduce((n, t) => Math.max(n, t.unfolded), 0);
   }
 
   private foldInBackground(): void {
@@ -370,7 +389,7 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
       this.state = await loadWriterState(writer);
       if (this.options.runMarks ?? true) {
         marksConn = await instance.connect();
-        this.unfolded = (await marksLag(marksConn)).unfolded;
+        this.unfolded = (await marksLag(marksConn)).reduce((n, t) => Math.max(n, t.unfolded), 0);
       }
     } catch (e) {
       writer?.closeSync();

@@ -125,14 +125,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE run_marks (
         trait VARCHAR NOT NULL,
         run_id VARCHAR NOT NULL,
-        types VARCHAR[] NOT NULL,
+        types INTEGER[] NOT NULL,
         min_ts BIGINT[] NOT NULL,
         max_ts BIGINT[] NOT NULL,
         min_received BIGINT[] NOT NULL,
         max_received BIGINT[] NOT NULL)`,
-      // The largest events.seq folded into run_marks (0: none yet; they are built in the background).
-      `CREATE TABLE run_marks_state (seq BIGINT NOT NULL)`,
-      `INSERT INTO run_marks_state VALUES (0)`,
+      // The event types of run_marks.types, as codes.
+      `CREATE TABLE run_mark_types (code INTEGER NOT NULL, event_type VARCHAR NOT NULL)`,
+      // Per marked trait, the largest events.seq folded into run_marks (0: none yet).
+      `CREATE TABLE run_marks_state (trait VARCHAR NOT NULL, seq BIGINT NOT NULL)`,
+      `INSERT INTO run_marks_state VALUES ('testrun_id', 0)`,
     ],
   },
 ];
