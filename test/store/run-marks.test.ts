@@ -5,6 +5,7 @@ import { PhaseAnalyzer } from '../../src/analysis/phase-analyzer.js';
 import { parsePhaseSets } from '../../src/analysis/phase-definitions.js';
 import type { PhaseReportQuery, PhaseReportRow } from '../../src/analysis/phase-report.js';
 import type { TraitValue, WaymarkEvent } from '../../src/model/event.js';
+import type { Instant } from '../../src/model/instant.js';
 import { DuckDBStore, type DuckDBStoreOptions } from '../../src/store/duckdb/duckdb-store.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -56,13 +57,18 @@ function prng(seed: number): () => number {
 function randomEvents(seed: number, n: number, from = 0): WaymarkEvent[] {
   const r = prng(seed);
   const out: WaymarkEvent[] = [];
+  const lastAt = new Map<number, Instant>();
   for (let i = 0; i < n; i++) {
     const run = Math.floor(r() * 120);
-    const traits: Record<string, TraitValue> = { pool: `p${run % 3}` };
+    // The pool varies per event, so a run's traits depend on which event is its earliest.
+    const traits: Record<string, TraitValue> = { pool: `p${Math.floor(r() * 3)}` };
     const k = r();
     if (k < 0.85) traits['testrun_id'] = `run-${run}`;
     if (k > 0.6) traits['instance_id'] = `i-${run % 40}`;
-    const ts = at(run * 30 + r() * 600);
+    // One in ten at the very time of the run's previous event: ties broken by message id.
+    const prev = lastAt.get(run);
+    const ts = prev !== undefined && r() < 0.1 ? prev : at(run * 30 + r() * 600);
+    lastAt.set(run, ts);
     const id = r() < 0.05 && i > 0 ? `m${seed}-${from + Math.floor(r() * i)}` : `m${seed}-${from + i}`;
     out.push({
       message_id: id,
@@ -79,8 +85,9 @@ const QUERIES: PhaseReportQuery[] = [
   { groupBy: [], time: 'emit', traits: [], histogram: 7 },
   { groupBy: [], time: 'receive', traits: [], histogram: 3 },
   { groupBy: [], time: 'emit', traits: [], histogram: 0, from: at(600), to: at(2400) },
-  // Grouped and filtered: these read the raw events (marks carry no run traits); same answer either way.
+  // Grouped and filtered by run traits: from each run's earliest edge event.
   { groupBy: ['pool'], time: 'emit', traits: [], histogram: 2 },
+  { groupBy: [], time: 'receive', traits: [{ trait: 'pool', op: 'ne', value: 'p1' }], histogram: 0 },
 ];
 
 async function report(source: PhaseAnalysisSource, set: string, q: PhaseReportQuery): Promise<unknown> {
@@ -137,7 +144,8 @@ describe('duckdb: run marks', () => {
     t.after(() => tmp.remove());
     const path = join(tmp.dir, 'm.duckdb');
     const store = await openDuckDB(path);
-    const events = randomEvents(3, 1500);
+    // No 'other' events: every run begins with an edge event, so the marks give grouped reports their traits.
+    const events = randomEvents(3, 1500).filter((e) => e.event_type !== 'other');
     await store.commit(batch({ events }));
     const before = await report(store, 'tr', QUERIES[0] as PhaseReportQuery);
     const grouped = await report(store, 'tr', QUERIES[3] as PhaseReportQuery);
@@ -150,7 +158,7 @@ describe('duckdb: run marks', () => {
       [['testrun_id', runs('testrun_id')]],
     );
     assert.deepEqual(await rawSql(path, 'SELECT trait, seq::INTEGER FROM run_marks_state'), [
-      ['testrun_id', 1500 - dupes(events)],
+      ['testrun_id', events.length - dupes(events)],
     ]);
     // Move one run's a.end an hour later in the marks alone: the report must change.
     const codes = new Map(
@@ -181,8 +189,36 @@ describe('duckdb: run marks', () => {
       const a1 = after[0] as PhaseReportRow;
       assert.equal(a1.count, a0.count);
       assert.ok((a1.max ?? 0) >= 3600, `the a phase's max (${a1.max} s) comes from the changed mark`);
-      // Grouped reports read the raw events: unchanged.
+      // Grouped reports read the marks too (run traits through each type's earliest event).
+      const g1 = (await report(reopened, 'tr', QUERIES[3] as PhaseReportQuery)) as PhaseReportRow[];
+      const g0 = grouped as PhaseReportRow[];
+      assert.deepEqual(
+        g1.map((r) => [r.phase, r.group, r.count]),
+        g0.map((r) => [r.phase, r.group, r.count]),
+      );
+      assert.ok(
+        g1.some((r, i) => r.phase === 'a' && (r.max ?? 0) >= 3600 && (g0[i]?.max ?? 0) < 3600),
+        'one group of the a phase has the changed mark',
+      );
+      // A run that now begins with a type outside the set: the marks cannot name its trait source,
+      // so grouped reports read the raw events again (the changed mark is gone from them), ungrouped ones do not.
+      await reopened.commit(
+        batch({
+          events: [
+            {
+              ...(events[0] as WaymarkEvent),
+              message_id: 'early',
+              event_type: 'other',
+              timestamp: at(-100),
+              received: at(-100),
+              traits: { testrun_id: run, pool: 'p9' },
+            },
+          ],
+        }),
+      );
       assert.deepEqual(await report(reopened, 'tr', QUERIES[3] as PhaseReportQuery), grouped);
+      const a2 = ((await report(reopened, 'tr', QUERIES[0] as PhaseReportQuery)) as PhaseReportRow[])[0];
+      assert.ok((a2?.max ?? 0) >= 3600);
     } finally {
       await reopened.close();
     }

@@ -39,6 +39,7 @@ import {
   marksAnswer,
   marksLag,
   markTrait,
+  marksCoverTraits,
   remarkAfterTrim,
   scanRunMarks,
   type TraitMarks,
@@ -273,7 +274,8 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
         await this.recountUnfolded();
       } else if (lag.unfolded <= limit) {
         await this.foldRunMarks(undefined, set.groupBy);
-        marks = true;
+        const wantsTraits = (options.traits ?? set.traits).some((t) => set.traits.includes(t));
+        marks = !wantsTraits || (await this.withMarks(() => marksCoverTraits(marksConn, set)));
       }
     }
     const { conn, release } = await pool.lease();

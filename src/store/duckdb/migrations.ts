@@ -129,7 +129,11 @@ export const MIGRATIONS: readonly Migration[] = [
         min_ts BIGINT[] NOT NULL,
         max_ts BIGINT[] NOT NULL,
         min_received BIGINT[] NOT NULL,
-        max_received BIGINT[] NOT NULL)`,
+        max_received BIGINT[] NOT NULL,
+        -- the run's earliest event (by ts, then message_id) and its type code: where its run traits come from
+        first_ts BIGINT NOT NULL,
+        first_id VARCHAR NOT NULL,
+        first_type INTEGER NOT NULL)`,
       // The event types of run_marks.types, as codes.
       `CREATE TABLE run_mark_types (code INTEGER NOT NULL, event_type VARCHAR NOT NULL)`,
       // Per marked trait, the largest events.seq folded into run_marks (0: none yet).

@@ -3,7 +3,9 @@ import type { PhaseSet } from '../../analysis/phase-definitions.js';
 import { edgeColumn } from '../../analysis/run-table.js';
 import { num, type DuckDBConnectionSlice, type SqlParam } from './duckdb-client.js';
 import { doubles } from './analysis-queries.js';
+import { jsonPointer } from './event-queries.js';
 import { CORRELATION_TRAITS } from './migrations.js';
+import { TraitCombos } from '../trait-combos.js';
 
 /**
  * Run marks (migration 3): per run — a value of one of the
@@ -50,18 +52,19 @@ async function buildTail(
 ): Promise<void> {
   const selects = parts.map(
     ({ trait, where }) =>
-      `SELECT '${trait}' AS trait, ${trait} AS run_id, event_type, ts, received FROM events WHERE ${trait} IS NOT NULL AND (${where})`,
+      `SELECT '${trait}' AS trait, ${trait} AS run_id, event_type, ts, received, message_id FROM events WHERE ${trait} IS NOT NULL AND (${where})`,
   );
   await conn.run(`CREATE OR REPLACE TEMP TABLE marks_named AS
     SELECT trait, run_id, event_type, min(ts) AS min_ts, max(ts) AS max_ts,
-           min(received) AS min_received, max(received) AS max_received
-    FROM (${selects.join(' UNION ALL ')}) GROUP BY ALL`);
+           min(received) AS min_received, max(received) AS max_received,
+           min({'t': ts, 'm': message_id}).m AS first_id
+    FROM (${selects.join(' UNION ALL ')}) GROUP BY trait, run_id, event_type`);
   await conn.run(`INSERT INTO run_mark_types
     SELECT (SELECT coalesce(max(code), 0) FROM run_mark_types) + row_number() OVER (ORDER BY event_type), event_type
     FROM (SELECT DISTINCT event_type FROM marks_named) n
     WHERE NOT EXISTS (SELECT 1 FROM run_mark_types k WHERE k.event_type = n.event_type)`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE marks_tail AS
-    SELECT n.trait, n.run_id, k.code AS type, n.min_ts, n.max_ts, n.min_received, n.max_received
+    SELECT n.trait, n.run_id, k.code AS type, n.min_ts, n.max_ts, n.min_received, n.max_received, n.first_id
     FROM marks_named n JOIN run_mark_types k USING (event_type)`);
   await conn.run('DROP TABLE marks_named');
 }
@@ -76,23 +79,34 @@ async function mergeTail(conn: DuckDBConnectionSlice): Promise<void> {
   );
   // One list of structs per run (one aggregate, so the five lists below stay aligned), split after:
   // five list(… ORDER BY type) aggregates measured 10x slower (200,000 OpenStack events: 1 s).
+  // The run's earliest event: the least of the tail's per-type earliest and the row's own (carried
+  // by the row's entry of that type, so no second pass over run_marks).
   await conn.run(`CREATE OR REPLACE TEMP TABLE marks_merged AS
+    WITH per_type AS (
+      SELECT trait, run_id, type, min(min_ts) AS min_ts, max(max_ts) AS max_ts,
+             min(min_received) AS min_received, max(max_received) AS max_received, min(f) AS f
+      FROM (
+        SELECT trait, run_id, type, min_ts, max_ts, min_received, max_received,
+               {'t': min_ts, 'm': first_id, 'y': type} AS f
+        FROM marks_tail
+        UNION ALL
+        SELECT trait, run_id, ty, a, b, c, d,
+               CASE WHEN ty = first_type THEN {'t': first_ts, 'm': first_id, 'y': first_type} END
+        FROM (
+          SELECT m.trait, m.run_id, m.first_ts, m.first_id, m.first_type, unnest(m.types) AS ty,
+                 unnest(m.min_ts) AS a, unnest(m.max_ts) AS b, unnest(m.min_received) AS c,
+                 unnest(m.max_received) AS d
+          FROM run_marks m SEMI JOIN marks_touched t ON m.trait = t.trait AND m.run_id = t.run_id))
+      GROUP BY trait, run_id, type),
+    per_run AS (
+      SELECT trait, run_id, list({t: type, a: min_ts, b: max_ts, c: min_received, d: max_received}) AS l,
+             min(f) AS first
+      FROM per_type GROUP BY trait, run_id)
     SELECT trait, run_id, list_transform(l, x -> x.t) AS types, list_transform(l, x -> x.a) AS min_ts,
            list_transform(l, x -> x.b) AS max_ts, list_transform(l, x -> x.c) AS min_received,
-           list_transform(l, x -> x.d) AS max_received
-    FROM (
-      SELECT trait, run_id, list({t: type, a: min_ts, b: max_ts, c: min_received, d: max_received}) AS l
-      FROM (
-        SELECT trait, run_id, type, min(min_ts) AS min_ts, max(max_ts) AS max_ts,
-               min(min_received) AS min_received, max(max_received) AS max_received
-        FROM (
-          SELECT * FROM marks_tail
-          UNION ALL
-          SELECT m.trait, m.run_id, unnest(m.types), unnest(m.min_ts), unnest(m.max_ts),
-                 unnest(m.min_received), unnest(m.max_received)
-          FROM run_marks m SEMI JOIN marks_touched t ON m.trait = t.trait AND m.run_id = t.run_id)
-        GROUP BY ALL)
-      GROUP BY trait, run_id)`);
+           list_transform(l, x -> x.d) AS max_received, first.t AS first_ts, first.m AS first_id,
+           first.y AS first_type
+    FROM per_run`);
   await conn.run(
     `DELETE FROM run_marks m USING marks_touched t WHERE m.trait = t.trait AND m.run_id = t.run_id`,
   );
@@ -213,18 +227,44 @@ export async function remarkAfterTrim(conn: DuckDBConnectionSlice, before: bigin
 /**
  * Whether the marks can answer this scan exactly: the set groups by a
  * correlation trait, every edge is plain event types (no trait conditions),
- * and the scan wants neither run ids nor run traits (a one-off report
- * without grouping or trait filters). Anything else scans the raw events.
+ * and the scan wants no run ids (a one-off report). Anything else scans the
+ * raw events.
  */
 export function marksAnswer(set: PhaseSet, options: ScanOptions): boolean {
   if (!isCorrelationTrait(set.groupBy)) return false;
   if (options.ids ?? true) return false;
-  if (set.matchers.some((m) => m.traits.length > 0)) return false;
-  const wanted = options.traits ?? set.traits;
-  return !wanted.some((t) => set.traits.includes(t));
+  return !set.matchers.some((m) => m.traits.length > 0);
 }
 
-/** The run chunks of a set from the marks (see {@link marksAnswer}): same columns as the raw scan, no ids or traits. */
+/**
+ * Whether the marks give every run of the set its run traits: they keep each
+ * run's earliest event, which is its earliest edge event only when its type
+ * is one of the set's. When some run began with another type, a report that
+ * wants run traits reads the raw events instead.
+ */
+export async function marksCoverTraits(conn: DuckDBConnectionSlice, set: PhaseSet): Promise<boolean> {
+  const types = [...new Set(set.matchers.flatMap((m) => m.eventTypes))];
+  if (types.length === 0) return true;
+  const rows = (
+    await conn.runAndReadAll(
+      `SELECT code FROM run_mark_types WHERE event_type IN (${types.map(() => '?').join(', ')})`,
+      types,
+    )
+  ).getRows();
+  const codes = rows.map((r) => num(r[0]));
+  if (codes.length === 0) return true;
+  const list = codes.join(', ');
+  const other = (
+    await conn.runAndReadAll(
+      `SELECT count(*) FROM run_marks WHERE trait = ? AND first_type NOT IN (${list})
+         AND len(list_intersect(types, [${list}])) > 0`,
+      [set.groupBy],
+    )
+  ).getRows();
+  return num(other[0]?.[0] ?? 0) === 0;
+}
+
+/** The run chunks of a set from the marks (see {@link marksAnswer}): the raw scan's columns and run traits, no ids. */
 export async function* scanRunMarks(
   conn: DuckDBConnectionSlice,
   set: PhaseSet,
@@ -259,12 +299,30 @@ export async function* scanRunMarks(
     const value = items.length === 1 ? items[0] : `${k & 1 ? 'greatest' : 'least'}(${items.join(', ')})`;
     return `coalesce((${value})::DOUBLE, 'NaN'::DOUBLE)`;
   });
+  const wanted =
+    options.traits === undefined ? set.traits : set.traits.filter((t) => options.traits?.includes(t));
+  // Run traits come from the run's earliest edge event (by timestamp, then message id), as in the
+  // raw scan: the run's earliest event, when its type is one of the set's (see marksCoverTraits).
+  const codes = types.flatMap((t) => (known.has(t) ? [known.get(t) as number] : []));
+  const source = `CASE WHEN first_type IN (${codes.length === 0 ? 'NULL' : codes.join(', ')}) THEN first_id END`;
+  const traitSql =
+    wanted.length === 0
+      ? ''
+      : `, (SELECT to_json([${wanted
+          .map((t) => {
+            params.push(jsonPointer(t));
+            return 'json_extract(e.traits, ?)';
+          })
+          .join(', ')}])::VARCHAR FROM events e WHERE e.message_id = q.src)`;
   const sql = `
     WITH p AS (
-      SELECT min_ts, max_ts, min_received, max_received,
+      SELECT min_ts, max_ts, min_received, max_received, first_type, first_id,
              ${types.map((t, i) => `${known.has(t) ? `list_position(types, ${known.get(t)})` : 'NULL::INTEGER'} AS p${i}`).join(', ')}
       FROM run_marks WHERE trait = ?)
-    SELECT ${exprs.join(', ')} FROM p WHERE coalesce(${types.map((_, i) => `p${i}`).join(', ')}) IS NOT NULL`;
+    , q AS (
+      SELECT ${[...exprs.map((e, i) => `${e} AS c${i}`), ...(wanted.length > 0 ? [`${source} AS src`] : [])].join(', ')}
+      FROM p WHERE coalesce(${types.map((_, i) => `p${i}`).join(', ')}) IS NOT NULL)
+    SELECT ${exprs.map((_, i) => `c${i}`).join(', ')}${traitSql} FROM q`;
   // Every chunk's columns are consecutive views of one array per column, sized by a count first:
   // a one-off table adopts those arrays instead of copying them (RunTable.appendChunks).
   const counted = (
@@ -276,6 +334,7 @@ export async function* scanRunMarks(
   const result = await conn.stream(sql, params);
   const nCols = 4 * set.matchers.length;
   let offset = 0;
+  const combos = new TraitCombos(wanted.length);
   for (;;) {
     signal?.throwIfAborted();
     const chunk = await result.fetchChunk();
@@ -295,6 +354,13 @@ export async function* scanRunMarks(
       columns.push(dst);
     }
     offset += n;
-    yield { ids: [], columns, traits: {}, firstTimes: none, firstIds: [] };
+    const traits: Record<string, (string | null)[]> = {};
+    if (wanted.length > 0) {
+      const per = combos.split(chunk.getColumnValues(usedCols.length) as (string | null)[]);
+      wanted.forEach((t, i) => {
+        traits[t] = per[i] as (string | null)[];
+      });
+    }
+    yield { ids: [], columns, traits, firstTimes: none, firstIds: [] };
   }
 }
