@@ -380,6 +380,9 @@ export class Runtime implements ServerBackend {
     return {
       status: 'ok',
       store: this.store.name,
+      ...(this.store.backgroundStatus === undefined
+        ? {}
+        : { store_status: await this.store.backgroundStatus() }),
       clock: { mode: this.engine.clock.mode, now: this.engine.clock.now().toISOString() },
       streams: this.engine.stateCounts(),
       dead_letters: await this.store.countDeadLetters(),

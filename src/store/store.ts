@@ -25,6 +25,13 @@ export interface Store {
   /** Apply a batch atomically and durably. */
   commit(batch: StoreBatch): Promise<void>;
 
+  /**
+   * What the adapter does in the background, for `/v1/health` (the DuckDB
+   * store's run marks: how far each trait is folded, and the last fold
+   * error). Optional: stores without background work leave it out.
+   */
+  backgroundStatus?(): Promise<Record<string, unknown>>;
+
   // --- what the engine needs at start-up ---
   /** Every stream not `completed`, with its events sorted by timestamp then message_id. */
   loadOpenStreams(): Promise<OpenStream[]>;

@@ -8,6 +8,8 @@ import type { TraitValue, WaymarkEvent } from '../../src/model/event.js';
 import type { Instant } from '../../src/model/instant.js';
 import { DuckDBStore, type DuckDBStoreOptions } from '../../src/store/duckdb/duckdb-store.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
+import { defaultWaymarkConfig } from '../../src/config/waymark-config.js';
+import { Runtime } from '../../src/runtime/runtime.js';
 import type { Store } from '../../src/store/store.js';
 import type { PhaseAnalysisSource } from '../../src/analysis/analysis-port.js';
 import { at, batch, rawSql, tempDir } from './fixtures.js';
@@ -301,6 +303,33 @@ describe('duckdb: run marks', () => {
       );
     } finally {
       await Promise.all([store.close(), memory.close()]);
+    }
+  });
+
+  test('/v1/health shows how far each marked trait is folded (store_status.run_marks)', async (t) => {
+    const tmp = tempDir('waymark-marks-');
+    t.after(() => tmp.remove());
+    const store = await openDuckDB(join(tmp.dir, 'm.duckdb'), { foldAfter: 1e9 });
+    const runtime = await Runtime.open({ config: defaultWaymarkConfig(), clock: 'event', store });
+    try {
+      const events = randomEvents(31, 500).filter((e) => e.traits['testrun_id'] !== undefined);
+      await store.commit(batch({ events }));
+      const stored = new Set(events.map((e) => e.message_id)).size;
+      const marks = async (): Promise<unknown> =>
+        ((await runtime.health())['store_status'] as { run_marks: unknown }).run_marks;
+      assert.deepEqual(await marks(), {
+        traits: [{ trait: 'testrun_id', runs: 0, folded_seq: 0, unfolded: stored }],
+        last_error: null,
+      });
+      await store.foldRunMarks();
+      const runs = new Set(events.map((e) => e.traits['testrun_id'])).size;
+      assert.deepEqual(await marks(), {
+        traits: [{ trait: 'testrun_id', runs, folded_seq: stored, unfolded: 0 }],
+        last_error: null,
+      });
+    } finally {
+      await runtime.close();
+      await store.close();
     }
   });
 

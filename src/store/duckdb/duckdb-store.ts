@@ -124,6 +124,8 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
   private folding: Promise<void> | undefined;
   /** Stored events not folded into the run marks yet (as of the last count, plus commits since). */
   private unfolded = 0;
+  /** The last background fold's error, until a fold succeeds. */
+  private marksError: string | undefined;
   private opening: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private tail: Promise<unknown> = Promise.resolve();
@@ -327,12 +329,34 @@ export class DuckDBStore implements Store, PhaseAnalysisSource {
     this.unfolded = lags.reduce((n, t) => Math.max(n, t.unfolded), 0);
   }
 
+  /** The run marks for `/v1/health`: per marked trait how far it is folded, and the last background fold's error. */
+  async backgroundStatus(): Promise<Record<string, unknown>> {
+    if (this.marksConn === undefined) return { run_marks: null };
+    const marks = await this.runMarksStatus();
+    return {
+      run_marks: {
+        traits: marks.map((m) => ({
+          trait: m.trait,
+          runs: m.runs,
+          folded_seq: m.foldedSeq,
+          unfolded: m.unfolded,
+        })),
+        last_error: this.marksError ?? null,
+      },
+    };
+  }
+
   private foldInBackground(): void {
     if (this.folding !== undefined || this.marksConn === undefined) return;
     this.folding = this.foldRunMarks()
+      .then(() => {
+        this.marksError = undefined;
+      })
       // A failed fold leaves the marks behind: scans read the raw events once
       // `foldBeforeScan` events are unfolded, and the next commit tries again.
-      .catch(() => undefined)
+      .catch((e: unknown) => {
+        if (this.closing === undefined) this.marksError = e instanceof Error ? e.message : String(e);
+      })
       .finally(() => {
         this.folding = undefined;
       });
