@@ -51,13 +51,23 @@ if (serviceAvailable('postgres: runtimes sharing a store', await postgresUnavail
     test('two workers ingest alternately, the correlator stops halfway and the other takes over: the truth holds, no pipeline commits twice', async (t) => {
       const schema = randomSchema();
       const dir = mkdtempSync(join(tmpdir(), 'waymark-shared-'));
+      const opened: Runtime[] = [];
       t.after(async () => {
+        // Closed here too, so that a failed assertion does not leave workers polling until the
+        // test runner's timeout.
+        for (const w of opened) await w.close().catch(() => undefined);
         rmSync(dir, { recursive: true, force: true });
         await dropSchema(schema);
       });
       const url = pgUrl({ schema, pool: '4' });
       const config = { ...defaultWaymarkConfig(), storeUrl: url, statsDir: dir };
-      const open = () => Runtime.open({ config, clock: 'event', shared: { leaseMs: 800, pollMs: 10 } });
+      // The lease is long enough that a batch held up by a loaded machine (CI runs the whole
+      // suite on two cores) does not let it expire: it changes hands only when its holder stops.
+      const open = async (): Promise<Runtime> => {
+        const w = await Runtime.open({ config, clock: 'event', shared: { leaseMs: 4000, pollMs: 10 } });
+        opened.push(w);
+        return w;
+      };
       const { lines, truth } = traffic(21, 4);
       writeFileSync(join(dir, 'truth.jsonl'), truth.map((r) => JSON.stringify(r)).join('\n') + '\n');
 
