@@ -26,7 +26,7 @@ import { Runtime } from '../src/runtime/runtime.js';
 import { createServer } from '../src/server/create-server.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store, StoreBatch } from '../src/store/store.js';
-import type { BenchFigure, BenchSuite } from './lib.js';
+import { cliNodeFlags, type BenchFigure, type BenchSuite } from './lib.js';
 import type { WeekReport } from './engine-week.js';
 
 /** Notifications of the end-to-end ingest case; RESULTS.md uses 1,000,000 (`WAYMARK_BENCH_INGEST=100000` for a quick run). */
@@ -39,6 +39,7 @@ const HEALTH_EVERY_MS = 50;
 
 // Compiled to dist/bench/engine.js: the CLI is dist/src/cli/main.js.
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI_FLAGS = cliNodeFlags(CLI);
 const WEEK = fileURLToPath(new URL('./engine-week.js', import.meta.url));
 
 const nf = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -137,7 +138,10 @@ async function endToEndIngest(dir: string): Promise<BenchFigure> {
   const parseRate = (parsed.lines * 1000) / parsed.ms;
 
   const store = join(dir, 'w.duckdb');
-  const cli = await runNode([CLI, 'ingest', '--quiet', '--store', `duckdb:${store}`, file], dir);
+  const cli = await runNode(
+    [...CLI_FLAGS, CLI, 'ingest', '--quiet', '--store', `duckdb:${store}`, file],
+    dir,
+  );
   // "ingested N lines in X s (R/s): N events stored, …\nstreams: active N, completed N (clock …)"
   const own = /in ([\d.]+) s .*?: ([\d,]+) events stored/.exec(cli.stdout);
   const streams = /streams: (.*) \(clock/.exec(cli.stdout)?.[1] ?? '?';

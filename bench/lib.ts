@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * The benchmark harness: every figure is measured next to a baseline in the same
  * run, on the same input, so RESULTS.md compares like with like.
@@ -15,6 +16,22 @@ export interface BenchFigure {
   met?: boolean;
   /** Anything else worth a line (input size, MB/s). */
   notes?: string;
+}
+
+/**
+ * The node flags of the CLI's shebang (`#!/usr/bin/env -S node --flag…`): a
+ * benchmark that spawns `node CLI …` passes them, so that it runs the CLI as
+ * the `waymark` command does.
+ */
+export function cliNodeFlags(cli: string): string[] {
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env(?: -S)? node((?: --?[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+  if (m === null)
+    throw new Error(`${cli}: expected a "#!/usr/bin/env -S node [flags]" first line, got ${first}`);
+  return (m[1] ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== '');
 }
 
 export interface BenchSuite {

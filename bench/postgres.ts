@@ -34,13 +34,14 @@ import { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { parsePostgresUrl } from '../src/store/postgres/postgres-url.js';
 import { MIN, PHASES, T0, TYPES } from './analysis.js';
-import type { BenchFigure, BenchSuite } from './lib.js';
+import { cliNodeFlags, type BenchFigure, type BenchSuite } from './lib.js';
 import { BATCH, BATCHES, commitAll, engineBatches, latencyNotes, percentile } from './store.js';
 
 const PG_URL = process.env['WAYMARK_PG_URL'] ?? 'postgresql://127.0.0.1:5432/test';
 /** Notifications of the ingest case (`WAYMARK_BENCH_PG_INGEST`, default 200,000). */
 const INGEST_COUNT = Number(process.env['WAYMARK_BENCH_PG_INGEST'] ?? 200_000);
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI_FLAGS = cliNodeFlags(CLI);
 
 const nf = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -89,7 +90,7 @@ function ingest(store: string, file: string, cwd: string): Promise<{ ms: number;
   delete env['WAYMARK_CONFIG'];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, 'ingest', '--quiet', '--store', store, file], {
+    const child = spawn(process.execPath, [...CLI_FLAGS, CLI, 'ingest', '--quiet', '--store', store, file], {
       cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

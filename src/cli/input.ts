@@ -25,7 +25,7 @@ export function openInput(io: CliIO, input: string | undefined): Readable {
 }
 
 /** The input's chunks as bytes (text chunks, from a stream with an encoding set, are encoded back); a read error becomes a WaymarkError naming the input. */
-async function* chunksOf(input: Readable, name: string): AsyncGenerator<Buffer> {
+export async function* chunksOf(input: Readable, name: string): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of input)
       yield Buffer.isBuffer(chunk)
@@ -47,9 +47,8 @@ function lineText(buf: Buffer, start: number, end: number): string {
 }
 
 /**
- * The input as lines, a chunk at a time, without their line ends (`\n` or
- * `\r\n`); blank lines included. Invalid UTF-8 becomes U+FFFD, as with a
- * string decoder.
+ * Splits bytes into lines without their line ends (`\n` or `\r\n`), blank
+ * lines included; invalid UTF-8 becomes U+FFFD, as with a string decoder.
  *
  * Lines are found in the bytes and each is decoded by itself: a `\n` byte
  * never occurs inside a multi-byte UTF-8 sequence, so this is exact, and it is
@@ -59,17 +58,19 @@ function lineText(buf: Buffer, start: number, end: number): string {
  * the benchmark machine). Each line is its own small string, so no line keeps
  * a whole chunk alive.
  */
-export async function* linesOf(input: Readable, name: string): AsyncGenerator<string[]> {
-  // The pieces of the line still open at the end of the chunks read so far.
-  let open: Buffer[] = [];
-  for await (const chunk of chunksOf(input, name)) {
+export class LineSplitter {
+  // The pieces of the line still open at the end of the chunks pushed so far.
+  private open: Buffer[] = [];
+
+  /** The lines a chunk completes. */
+  push(chunk: Buffer): string[] {
     const lines: string[] = [];
     let start = 0;
     let nl = chunk.indexOf(LF);
-    if (nl >= 0 && open.length > 0) {
-      open.push(chunk.subarray(0, nl));
-      const joined = Buffer.concat(open);
-      open = [];
+    if (nl >= 0 && this.open.length > 0) {
+      this.open.push(chunk.subarray(0, nl));
+      const joined = Buffer.concat(this.open);
+      this.open = [];
       lines.push(lineText(joined, 0, joined.length));
       start = nl + 1;
       nl = chunk.indexOf(LF, start);
@@ -79,11 +80,23 @@ export async function* linesOf(input: Readable, name: string): AsyncGenerator<st
       start = nl + 1;
       nl = chunk.indexOf(LF, start);
     }
-    if (start < chunk.length) open.push(chunk.subarray(start));
-    yield lines;
+    if (start < chunk.length) this.open.push(chunk.subarray(start));
+    return lines;
   }
-  if (open.length > 0) {
-    const joined = Buffer.concat(open);
-    yield [lineText(joined, 0, joined.length)];
+
+  /** The last line, when the input does not end with a line end. */
+  end(): string[] {
+    if (this.open.length === 0) return [];
+    const joined = Buffer.concat(this.open);
+    this.open = [];
+    return [lineText(joined, 0, joined.length)];
   }
+}
+
+/** The input as lines, a chunk at a time (see {@link LineSplitter}). */
+export async function* linesOf(input: Readable, name: string): AsyncGenerator<string[]> {
+  const splitter = new LineSplitter();
+  for await (const chunk of chunksOf(input, name)) yield splitter.push(chunk);
+  const last = splitter.end();
+  if (last.length > 0) yield last;
 }

@@ -1,4 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
+// A young generation of 64 MiB semi-spaces instead of 16: events live for a batch or two (until
+// their commit), so with small semi-spaces most of them were copied once or twice before dying.
+// `waymark ingest` of 1,000,000 notifications took 44-48 s with it against 52-62 s without, on
+// the benchmark machine (bench/RESULTS.md, 2026-12-07). V8 reads the flag only at start-up, hence
+// the shebang (`env -S` splits it); `npm start` and the benchmarks pass it the same way.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/config-error.js';
 import { WaymarkError } from '../model/errors.js';

@@ -14,8 +14,24 @@ function escapeRegExp(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
-/** Compile one glob (without a leading `!`) to an anchored RegExp, or say what is wrong. */
+const compiled = new Map<string, RegExp | GlobProblem>();
+const COMPILED_LIMIT = 1000;
+
+/**
+ * Compile one glob (without a leading `!`) to an anchored RegExp, or say what is wrong.
+ * Results are kept (the RegExps have no flags, so no state to share): pipelines check and
+ * compile their handlers' globs on every run.
+ */
 export function compileGlob(glob: string): RegExp | GlobProblem {
+  let r = compiled.get(glob);
+  if (r === undefined) {
+    if (compiled.size >= COMPILED_LIMIT) compiled.clear();
+    compiled.set(glob, (r = compileGlobOnce(glob)));
+  }
+  return r;
+}
+
+function compileGlobOnce(glob: string): RegExp | GlobProblem {
   if (glob === '')
     return { message: 'empty glob; expected an event type such as "compute.instance.*"', column: 1 };
   let re = '^';

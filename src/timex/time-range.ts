@@ -58,6 +58,15 @@ export class TimeRange {
 
   /** `[2014-07-31T06:00:00.000000Z, 2014-08-01T06:00:00.000000Z)` */
   toString(): string {
-    return `[${this.begin.toISOString()}, ${this.end.toISOString()})`;
+    // Streams bucket events into the same few ranges (an audit period, a day), one range object per
+    // event: the last text made is kept, which spares formatting two timestamps for most of them.
+    const b = this.begin.us;
+    const e = this.end.us;
+    if (b !== lastText.begin || e !== lastText.end) {
+      lastText = { begin: b, end: e, text: `[${this.begin.toISOString()}, ${this.end.toISOString()})` };
+    }
+    return lastText.text;
   }
 }
+
+let lastText = { begin: Number.NaN, end: Number.NaN, text: '' };

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventFromJSON, MalformedEventError } from '../../src/model/event.js';
+import {
+  TRAITS_JSON,
+  TRAITS_JSON_OF,
+  eventFromJSON,
+  MalformedEventError,
+  takeTraitsJSON,
+  type EventWithTraitsJSON,
+} from '../../src/model/event.js';
 import { Instant } from '../../src/model/instant.js';
 import { MalformedNotificationError, unwrapNotification, wrapOslo } from '../../src/model/notification.js';
 
@@ -43,4 +50,29 @@ test('bare notifications and oslo v2 envelopes both unwrap', () => {
     () => unwrapNotification({ 'oslo.version': '2.0', 'oslo.message': 5 }),
     /must be a JSON string/,
   );
+});
+
+test('takeTraitsJSON: the text a reader left on the event, once; an event copied with other traits is not taken for it', () => {
+  const traits = { instance_id: 'abc', memory_mb: 512 };
+  const left = '{"instance_id":"abc","memory_mb":512}';
+  const e: EventWithTraitsJSON = {
+    message_id: 'm1',
+    event_type: 'x',
+    timestamp: Instant.parse('2014-06-11T16:09:41Z'),
+    received: Instant.parse('2014-06-11T16:09:41Z'),
+    traits,
+    [TRAITS_JSON]: left,
+    [TRAITS_JSON_OF]: traits,
+  };
+  const copy = { ...e, traits: { ...traits, memory_mb: 1024 } };
+  assert.equal(takeTraitsJSON(copy), '{"instance_id":"abc","memory_mb":1024}');
+  assert.equal(takeTraitsJSON(e), left);
+  assert.equal(
+    e[TRAITS_JSON],
+    undefined,
+    'dropped once taken, so a stream holding the event does not keep it',
+  );
+  traits.memory_mb = 2048;
+  assert.equal(takeTraitsJSON(e), '{"instance_id":"abc","memory_mb":2048}');
+  assert.equal(JSON.stringify(e).includes('waymark'), false, 'the symbols stay out of the JSON shape');
 });

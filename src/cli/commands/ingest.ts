@@ -1,10 +1,11 @@
 import { Instant } from '../../model/instant.js';
-import { eventFromJSON, type WaymarkEvent } from '../../model/event.js';
+import type { WaymarkEvent } from '../../model/event.js';
 import type { DeadLetter } from '../../store/store.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { CONFIG_FLAGS, resolveConfig } from '../config-flags.js';
 import { OUTPUT_FLAGS, UsageError, durationFlag, parseFlags, writeAll, type Command } from '../command.js';
-import { linesOf, openInput } from '../input.js';
+import { openInput } from '../input.js';
+import { distilledLines } from '../ingest-lines.js';
 import { ProgressReporter, progressMode } from '../progress.js';
 import { cliLogger } from '../cli-logger.js';
 
@@ -66,9 +67,8 @@ const command: Command = {
     const progress = new ProgressReporter(io, mode, 'ingest', 'lines');
     const counts = { lines: 0, events: 0, duplicates: 0, no_definition: 0, dead_letters: 0 };
     const started = performance.now();
-    let eventsMode: boolean | undefined = values.events === true ? true : undefined;
+    const eventsMode = values.events === true ? true : undefined;
     let latest = -Infinity;
-    let lineNumber = 0;
     let events: WaymarkEvent[] = [];
     let dead: DeadLetter[] = [];
     const inflight: Promise<void>[] = [];
@@ -87,46 +87,27 @@ const command: Command = {
       );
       if (inflight.length >= IN_FLIGHT) await inflight.shift();
     };
-    const bad = (line: string, reason: string): void => {
-      counts.dead_letters++;
-      dead.push({
-        source,
-        reason: `line ${lineNumber}: ${reason}`,
-        payload: line.slice(0, 65536),
-        received: Instant.now(),
-      });
-    };
-    const handle = (line: string): void => {
-      lineNumber++;
-      if (line.trim() === '') return;
-      counts.lines++;
-      eventsMode ??= looksLikeEvent(line);
-      if (eventsMode) {
-        try {
-          const e = eventFromJSON(JSON.parse(line));
-          if (e.timestamp.us > latest) latest = e.timestamp.us;
-          events.push(e);
-        } catch (e) {
-          bad(line, (e as Error).message);
-        }
-        return;
-      }
-      const r = runtime.distiller.distillLine(line);
-      if (r.status === 'event') {
-        if (r.event.timestamp.us > latest) latest = r.event.timestamp.us;
-        events.push(r.event);
-      } else if (r.status === 'no_definition') counts.no_definition++;
-      else bad(line, r.reason);
-    };
     const snapshot = (): Parameters<ProgressReporter['update']>[0] => ({
       done: counts.lines,
       extra: { events: counts.events, duplicates: counts.duplicates, 'dead letters': counts.dead_letters },
     });
 
     try {
-      for await (const lines of linesOf(input, positionals[0] ?? 'stdin')) {
-        for (const line of lines) {
-          handle(line);
+      const read = distilledLines(input, positionals[0] ?? 'stdin', {
+        distillerFiles: config.distillerFiles,
+        catchAll: config.catchAll,
+        eventsMode,
+      });
+      for await (const r of read) {
+        counts.lines += r.lines;
+        counts.no_definition += r.noDefinition;
+        for (const b of r.bad) {
+          counts.dead_letters++;
+          dead.push({ source, reason: b.reason, payload: b.payload, received: Instant.now() });
+        }
+        for (const e of r.events) {
+          if (e.timestamp.us > latest) latest = e.timestamp.us;
+          events.push(e);
           if (events.length + dead.length >= CHUNK) await send();
         }
         progress.update(snapshot());
@@ -180,17 +161,5 @@ const command: Command = {
     return 0;
   },
 };
-
-/** A distilled event has `traits` and no `payload` (notifications carry their data in `payload`). */
-function looksLikeEvent(line: string): boolean {
-  try {
-    const v = JSON.parse(line) as unknown;
-    return (
-      v !== null && typeof v === 'object' && 'traits' in v && !('payload' in v) && !('oslo.message' in v)
-    );
-  } catch {
-    return false;
-  }
-}
 
 export default command;

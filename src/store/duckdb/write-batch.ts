@@ -1,4 +1,4 @@
-import type { WaymarkEvent } from '../../model/event.js';
+import { takeTraitsJSON, type WaymarkEvent } from '../../model/event.js';
 import type { Instant } from '../../model/instant.js';
 import { distinguishingToJSON, distinguishingValueString } from '../../engine/distinguishing.js';
 import type { DistinguishingValue } from '../../engine/trigger.js';
@@ -169,7 +169,7 @@ export async function writeBatch(
     a.appendVarchar(e.event_type);
     a.appendBigInt(big(e.timestamp));
     a.appendBigInt(big(e.received));
-    a.appendVarchar(JSON.stringify(e.traits));
+    a.appendVarchar(takeTraitsJSON(e));
     for (const t of CORRELATION_TRAITS) {
       const v = e.traits[t];
       if (v === undefined) a.appendNull();
