@@ -134,7 +134,12 @@ async function endToEndIngest(dir: string): Promise<BenchFigure> {
   const bytes = writeCorpus(file, INGEST_COUNT);
   await scanLines(file, false); // warm the page cache
   const readOnly = await scanLines(file, false);
-  const parsed = await scanLines(file, true);
+  // The baseline's best of two: on this shared machine one pass can be a third slower than the
+  // next, and a slow baseline would flatter waymark.
+  const first = await scanLines(file, true);
+  const second = await scanLines(file, true);
+  const passes = [first, second];
+  const parsed = first.ms <= second.ms ? first : second;
   const parseRate = (parsed.lines * 1000) / parsed.ms;
 
   const store = join(dir, 'w.duckdb');
@@ -150,14 +155,15 @@ async function endToEndIngest(dir: string): Promise<BenchFigure> {
     name: `\`waymark ingest\` of ${nf(INGEST_COUNT)} notifications into DuckDB (CLI child process, wall time, durable)`,
     value: rate,
     unit: 'notifications/s',
-    baseline: { name: 'read + split + JSON.parse of every line, same file', value: parseRate },
+    baseline: { name: 'read + split + JSON.parse of every line, same file, best of two', value: parseRate },
     target: '>= 25% of parse-only',
     met: rate >= 0.25 * parseRate,
     notes:
       `${(bytes / 2 ** 20).toFixed(0)} MiB of JSON lines (bench/corpus.ts settings, seed 1); default config ` +
       `(bundled definitions, build_time / billing_audit / testrun_phases); wall time ${(cli.ms / 1000).toFixed(1)} s ` +
       `from spawn to exit (start, ingest, final commit and close); the CLI's own figure ${own?.[1] ?? '?'} s; ` +
-      `${own?.[2] ?? '?'} events stored; streams: ${streams}; read + split alone ${nf((readOnly.lines * 1000) / readOnly.ms)}/s`,
+      `${own?.[2] ?? '?'} events stored; streams: ${streams}; read + split alone ${nf((readOnly.lines * 1000) / readOnly.ms)}/s; ` +
+      `parse passes ${passes.map((p) => nf((p.lines * 1000) / p.ms)).join(' and ')}/s`,
   };
 }
 
