@@ -180,3 +180,11 @@ test('distilledLines: a read error is an error naming the input; stopping early 
   assert.ok(total > 100, `the input is ${total} chunks`);
   assert.ok(pulled < 20, `only a few chunks read ahead of the consumer, not ${pulled} of ${total}`);
 });
+
+test('distilledLines: a failure inside the worker (here, definitions it cannot load) is an error, not a hang', async () => {
+  const options = { ...OPTIONS, distillerFiles: ['/nonexistent/waymark-definitions.yaml'] };
+  await assert.rejects(
+    readAll(chunks('{"event_type":"a"}\n', 8), options),
+    /^WaymarkError: ingest: .*nonexistent\/waymark-definitions\.yaml/,
+  );
+});
