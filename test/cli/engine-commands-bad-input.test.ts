@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openStore } from '../../src/store/open-store.js';
 import { runCli } from '../helpers/run-cli.js';
 
 test('the engine commands refuse bad flags with exit 2 and say what they expected', async () => {
@@ -52,6 +53,34 @@ test('verify: a truth file that is not JSON, or not truth records, is a clear er
     const r3 = await runCli(['verify', '--truth', join(dir, 'missing.jsonl'), '--store', 'memory:']);
     assert.equal(r3.code, 2, r3.stderr);
     assert.match(r3.stderr, /missing\.jsonl: cannot read/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ingest of a file of nothing but bad lines keeps every one as a dead letter, with its line number', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'waymark-badlines-'));
+  try {
+    const lines = Array.from({ length: 2500 }, (_, i) => `{"broken": ${i}`);
+    writeFileSync(join(dir, 'bad.jsonl'), lines.join('\n') + '\n');
+    const storeUrl = `duckdb:${join(dir, 'w.duckdb')}`;
+    const r = await runCli(['ingest', '--quiet', '--store', storeUrl, join(dir, 'bad.jsonl')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /0 events stored, .* 2,500 dead letters/);
+    const store = await openStore(storeUrl);
+    try {
+      const letters = await store.deadLetters({ limit: 5000 });
+      assert.equal(letters.length, 2500);
+      const numbers = letters
+        .map((d) => Number(/^line (\d+): not JSON/.exec(d.reason)?.[1]))
+        .sort((a, b) => a - b);
+      assert.deepEqual(
+        numbers,
+        Array.from({ length: 2500 }, (_, i) => i + 1),
+      );
+    } finally {
+      await store.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

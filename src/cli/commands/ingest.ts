@@ -104,6 +104,8 @@ const command: Command = {
         for (const b of r.bad) {
           counts.dead_letters++;
           dead.push({ source, reason: b.reason, payload: b.payload, received: Instant.now() });
+          // Sent like events: an input of nothing but bad lines must not pile up in memory.
+          if (events.length + dead.length >= CHUNK) await send();
         }
         for (const e of r.events) {
           if (e.timestamp.us > latest) latest = e.timestamp.us;
